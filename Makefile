@@ -1,0 +1,52 @@
+# studio_revenue — every target creates .venv and installs what it needs from nothing.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NB_TIMEOUT ?= 1500
+DEMO_DATA := data/demo_panel.csv
+
+.PHONY: install test sync-check demo lab benchmark clean-venv
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python setup.py settings.ini
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(STAMP)
+
+# Notebooks are the source of truth: nbdev_clean and nbdev_export must leave tracked files as they are.
+sync-check: $(STAMP)
+	@if ! git rev-parse --is-inside-work-tree >/dev/null 2>&1; then echo "sync-check: not a git checkout, skipped"; exit 0; fi; \
+	state() { git status --porcelain --untracked-files=all; git diff | sha1sum; }; \
+	before=$$(state); \
+	$(BIN)/nbdev_clean && $(BIN)/nbdev_export || exit 1; \
+	after=$$(state); \
+	if [ "$$before" != "$$after" ]; then \
+	  echo "sync-check FAILED: nbdev_clean/nbdev_export changed files; run them and commit the result:"; \
+	  diff <(echo "$$before") <(echo "$$after"); exit 1; \
+	fi; echo "sync-check: notebooks and package agree"
+
+# Notebook tests (nbdev_test) then process-level tests (pytest); both always run, either failing fails.
+test: sync-check
+	@rc=0; \
+	timeout $(NB_TIMEOUT) $(BIN)/nbdev_test --do_print --timing || rc=1; \
+	if [ -d tests ]; then $(BIN)/python -m pytest -q tests || rc=1; fi; \
+	exit $$rc
+
+demo: $(STAMP)
+	$(BIN)/studio-revenue generate --studios 200 --months 60 --seed 1 --out $(DEMO_DATA) --overwrite
+	$(BIN)/studio-revenue validate --data $(DEMO_DATA)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ip 127.0.0.1 --notebook-dir .
+
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/foundation.py
+
+clean-venv:
+	rm -rf $(VENV)
