@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NB_TIMEOUT ?= 1500
 DEMO_DATA := data/demo_panel.csv
+DEMO_MODEL := models/demo
+DEMO_STUDIO := s-001
 
 .PHONY: install test sync-check demo lab benchmark clean-venv
 
@@ -41,12 +43,16 @@ test: sync-check
 demo: $(STAMP)
 	$(BIN)/studio-revenue generate --studios 200 --months 60 --seed 1 --out $(DEMO_DATA) --overwrite
 	$(BIN)/studio-revenue validate --data $(DEMO_DATA)
+	$(BIN)/studio-revenue train --data $(DEMO_DATA) --model-dir $(DEMO_MODEL) --overwrite
+	$(BIN)/studio-revenue predict --model-dir $(DEMO_MODEL) --data $(DEMO_DATA) --studio $(DEMO_STUDIO) --months 6 \
+	  --levers '{"avg_ticket_price": 180, "new_members_monthly": [30, 30, 40, 40, 40, 40]}'
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --ip 127.0.0.1 --notebook-dir .
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/foundation.py
+	$(BIN)/python benchmarks/forward.py
 
 clean-venv:
 	rm -rf $(VENV)
