@@ -86,3 +86,35 @@ def test_internal_failure_exits_1(monkeypatch, capsys):
 def test_sample_file_follows_the_contract():
     res = run('validate', '--data', ROOT / 'data' / 'sample_panel.csv', '--json')
     assert res.returncode == 0, res.stdout
+
+
+@pytest.fixture(scope='module')
+def small_model(tmp_path_factory):
+    d = tmp_path_factory.mktemp('model')
+    data = d / 'panel.csv'
+    assert run('generate', '--studios', 15, '--months', 30, '--seed', 3, '--out', data).returncode == 0
+    res = run('train', '--data', data, '--model-dir', d / 'model', '--json')
+    assert res.returncode == 0, res.stderr
+    return data, d / 'model'
+
+
+def test_predict_contract(small_model):
+    data, model = small_model
+    res = run('predict', '--model-dir', model, '--data', data, '--studio', 's-002', '--months', 4,
+              '--levers', '{"retention_rate": 0.95, "total_classes_held": [120, 130, 140, 150]}', '--json')
+    assert res.returncode == 0, res.stderr
+    doc = json.loads(res.stdout)
+    assert {'studio_id', 'base_month', 'model_version', 'interval', 'predictions', 'total_projected_revenue', 'growth_rate'} <= set(doc)
+    assert len(doc['predictions']) == 4 and doc['lever_plan']['total_classes_held'] == [120, 130, 140, 150]
+
+
+@pytest.mark.parametrize('extra,needle', [
+    (('--studio', 'nobody'), "unknown studio 'nobody'"),
+    (('--studio', 's-002', '--levers', '{"avg_ticket_price": 900}'), 'outside its range 50–500'),
+    (('--studio', 's-002', '--levers', '{"price": 100}'), "unknown lever 'price'"),
+    (('--studio', 's-002', '--months', 3, '--levers', '{"upsell_rate": [0.1, 0.2]}'), 'has 2 monthly values'),
+])
+def test_predict_bad_input_exits_2(small_model, extra, needle):
+    data, model = small_model
+    res = run('predict', '--model-dir', model, '--data', data, *extra)
+    assert res.returncode == 2 and needle in res.stderr, res.stderr
