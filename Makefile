@@ -8,8 +8,12 @@ NB_TIMEOUT ?= 1500
 DEMO_DATA := data/demo_panel.csv
 DEMO_MODEL := models/demo
 DEMO_STUDIO := s-001
+DEMO_TRAIN_UNTIL := 2023-12
+MONTH ?= latest
+DATA ?= $(DEMO_DATA)
+MODEL ?= $(DEMO_MODEL)
 
-.PHONY: install test sync-check demo lab benchmark clean-venv
+.PHONY: install test sync-check demo report lab benchmark clean-venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,15 +41,20 @@ sync-check: $(STAMP)
 test: sync-check
 	@rc=0; \
 	timeout $(NB_TIMEOUT) $(BIN)/nbdev_test --do_print --timing || rc=1; \
-	if [ -d tests ]; then $(BIN)/python -m pytest -q tests || rc=1; fi; \
+	if [ -d tests ]; then $(BIN)/python -m pytest -q -rs tests || rc=1; fi; \
 	exit $$rc
 
 demo: $(STAMP)
 	$(BIN)/studio-revenue generate --studios 200 --months 60 --seed 1 --out $(DEMO_DATA) --overwrite
 	$(BIN)/studio-revenue validate --data $(DEMO_DATA)
-	$(BIN)/studio-revenue train --data $(DEMO_DATA) --model-dir $(DEMO_MODEL) --overwrite
+	$(BIN)/studio-revenue train --data $(DEMO_DATA) --until $(DEMO_TRAIN_UNTIL) --model-dir $(DEMO_MODEL) --overwrite
 	$(BIN)/studio-revenue predict --model-dir $(DEMO_MODEL) --data $(DEMO_DATA) --studio $(DEMO_STUDIO) --months 6 \
 	  --levers '{"avg_ticket_price": 180, "new_members_monthly": [30, 30, 40, 40, 40, 40]}'
+	$(BIN)/studio-revenue report --model-dir $(DEMO_MODEL) --data $(DEMO_DATA) --month latest --out reports/demo --overwrite
+
+# The monthly evaluation report: make report MONTH=YYYY-MM [DATA=… MODEL=…]; refuses to replace an existing report.
+report: $(STAMP)
+	$(BIN)/studio-revenue report --model-dir $(MODEL) --data $(DATA) --month $(MONTH)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --ip 127.0.0.1 --notebook-dir .
@@ -53,6 +62,7 @@ lab: $(STAMP)
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/foundation.py
 	$(BIN)/python benchmarks/forward.py
+	$(BIN)/python benchmarks/intervals.py
 
 clean-venv:
 	rm -rf $(VENV)
