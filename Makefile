@@ -13,7 +13,7 @@ MONTH ?= latest
 DATA ?= $(DEMO_DATA)
 MODEL ?= $(DEMO_MODEL)
 
-.PHONY: install test sync-check demo report lab benchmark clean-venv
+.PHONY: install test sync-check demo report lab mlflow-ui tune benchmark clean-venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,10 +47,13 @@ test: sync-check
 demo: $(STAMP)
 	$(BIN)/studio-revenue generate --studios 200 --months 60 --seed 1 --out $(DEMO_DATA) --overwrite
 	$(BIN)/studio-revenue validate --data $(DEMO_DATA)
-	$(BIN)/studio-revenue train --data $(DEMO_DATA) --until $(DEMO_TRAIN_UNTIL) --model-dir $(DEMO_MODEL) --overwrite
-	$(BIN)/studio-revenue predict --model-dir $(DEMO_MODEL) --data $(DEMO_DATA) --studio $(DEMO_STUDIO) --months 6 \
+	$(BIN)/studio-revenue train --data $(DEMO_DATA) --until $(DEMO_TRAIN_UNTIL) --model-dir $(DEMO_MODEL) --overwrite --promote
+	$(BIN)/studio-revenue predict --model models:/studio_revenue@champion --data $(DEMO_DATA) --studio $(DEMO_STUDIO) --months 6 \
 	  --levers '{"avg_ticket_price": 180, "new_members_monthly": [30, 30, 40, 40, 40, 40]}'
 	$(BIN)/studio-revenue report --model-dir $(DEMO_MODEL) --data $(DEMO_DATA) --month latest --out reports/demo --overwrite
+	$(BIN)/studio-revenue optimize --model models:/studio_revenue@champion --data $(DEMO_DATA) --studio $(DEMO_STUDIO) \
+	  --target-revenue $$($(BIN)/python -c "import pandas as p; d=p.read_csv('$(DEMO_DATA)'); print(round(d[d.studio_id=='$(DEMO_STUDIO)'].total_revenue.iloc[-1]*1.08))") \
+	  --months 6 --insights
 
 # The monthly evaluation report: make report MONTH=YYYY-MM [DATA=… MODEL=…]; refuses to replace an existing report.
 report: $(STAMP)
@@ -58,6 +61,14 @@ report: $(STAMP)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --ip 127.0.0.1 --notebook-dir .
+
+# The MLflow UI on the project's own store (runs of train/evaluate/tune/report, the model registry).
+mlflow-ui: $(STAMP)
+	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/mlruns.db --host 127.0.0.1 --port 5000
+
+# Tune the learners on the demo panel (resumable: run it again to continue the study).
+tune: $(STAMP)
+	$(BIN)/studio-revenue tune --data $(DATA) --trials $(or $(TRIALS),30)
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/foundation.py
