@@ -74,6 +74,9 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/foundation.py
 	$(BIN)/python benchmarks/forward.py
 	$(BIN)/python benchmarks/intervals.py
+	$(BIN)/python benchmarks/goal_seek.py
+	STUDIO_REVENUE_BENCHMARK_DIR=reports/benchmarks $(BIN)/python -m pytest -q -rs tests/test_simulator_browser.py
+	@echo "the 30-trial tuning study takes ~20 min: $(BIN)/python benchmarks/tuning.py 30" 
 
 clean-venv:
 	rm -rf $(VENV)
