@@ -12,8 +12,8 @@ from .core import LEVERS, LEVER_NAMES, DEFAULT_STUDIO_ID, StudioRevenueError, le
 # %% auto #0
 __all__ = ['SEASON_ACQUISITION', 'SEASON_DEMAND', 'SEASON_ATTENDANCE', 'SEASON_RETENTION', 'DEMAND_PERSISTENCE', 'SHOCK_DEPTH',
            'SHOCK_RECOVERY', 'MEMBERSHIP_FREEZE', 'NOISE_SD', 'COMPONENTS', 'STUDIO_TYPES', 'GROWTH_PHASES',
-           'PROFILE_FIELDS', 'StudioType', 'StudioState', 'project_paths', 'project', 'SimulatedPanel',
-           'generate_panel', 'generate_seed_compatible']
+           'PROFILE_FIELDS', 'ECONOMICS', 'FAMILY_CODE', 'StudioType', 'StudioState', 'bookable_visits',
+           'project_paths', 'project', 'SimulatedPanel', 'generate_panel', 'generate_seed_compatible']
 
 # %% ../nbs/10_simulate.ipynb #18e1c962
 SEASON_ACQUISITION = np.array([1.45, 1.15, 1.05, 1.0, 0.95, 0.85, 0.72, 0.75, 1.22, 1.05, 0.9, 0.72])  # new members, by calendar month
@@ -52,7 +52,10 @@ STUDIO_TYPES: dict[str, StudioType] = {o.name: o for o in [
 GROWTH_PHASES = dict(launch=0.15, growth=0.25, mature=0.45, decline=0.15)  # share of studios in each phase
 
 # %% ../nbs/10_simulate.ipynb #a3d3d493
-PROFILE_FIELDS = ('capacity', 'dropin_share', 'dropin_price', 'retail_per_visit', 'addon_price')
+PROFILE_FIELDS = ('capacity', 'dropin_share', 'dropin_price', 'retail_per_visit', 'addon_price', 'family', 'dropin_price_ratio',
+                  'addon_price_ratio', 'retail_per_member', 'type_addon_price', 'bookings_per_member', 'dropin_demand')
+ECONOMICS = ('default', 'price_linked', 'member_retail', 'demand_limited')  # the families; 'mixed' draws one per studio
+FAMILY_CODE = {name: i for i, name in enumerate(ECONOMICS)}
 
 @dataclass(frozen=True)
 class StudioState:
@@ -64,7 +67,7 @@ class StudioState:
     demand: float        # latent demand (1 = normal)
     shock: float         # shock multiplier (1 = no shock)
     levers: dict         # lever values in `month`, held for levers a plan leaves out
-    profile: dict        # capacity, dropin_share, dropin_price, retail_per_visit, addon_price
+    profile: dict        # PROFILE_FIELDS: capacity, drop-in and add-on prices, spend, the economics family …
 
 def _month_revenue(profile, members_prev, levers, calendar_month, demand, shock):
     "Expected members and revenue components of one month; arrays broadcast (studios, plans or months)."
@@ -78,11 +81,38 @@ def _month_revenue(profile, members_prev, levers, calendar_month, demand, shock)
                class_pack_revenue=visits * profile['dropin_share'] * profile['dropin_price'] * season * pull,
                retail_revenue=visits * profile['retail_per_visit'] * (0.6 + 0.4 * util) * season * pull,
                upsell_revenue=members * levers['upsell_rate'] * profile['addon_price'] * (0.5 + 0.5 * util))
+    family = np.asarray(profile.get('family', 0))
+    if np.any(family != 0): _other_economics(out, profile, members, levers, season, pull, util, family)
     return out
 
 def _latent_step(demand, shock):
     "Expected demand and shock one month on (no new shock foreseen)."
     return 1 + DEMAND_PERSISTENCE * (demand - 1), 1 - SHOCK_RECOVERY * (1 - shock)
+
+# %% ../nbs/10_simulate.ipynb #eeba51ee
+def _other_economics(out, p, members, levers, season, pull, util, family):
+    "Replace the default components where a studio's economics family differs (see the table above)."
+    price, offered = levers['avg_ticket_price'], out['visits']
+    pl, mr, dl = (family == FAMILY_CODE[k] for k in ('price_linked', 'member_retail', 'demand_limited'))
+    pick = lambda where, new, key: np.where(where, new, out[key])
+    # price_linked: drop-ins and add-ons cost a share of the membership price
+    out['class_pack_revenue'] = pick(pl, offered * p['dropin_share'] * p['dropin_price_ratio'] * price * season * pull, 'class_pack_revenue')
+    out['upsell_revenue'] = pick(pl, members * levers['upsell_rate'] * p['addon_price_ratio'] * price * (0.5 + 0.5 * util), 'upsell_revenue')
+    # member_retail: retail spend follows members, not visits; add-ons at one price per studio type
+    out['retail_revenue'] = pick(mr, members * p['retail_per_member'] * (0.6 + 0.4 * util) * season * pull, 'retail_revenue')
+    out['upsell_revenue'] = pick(mr, members * levers['upsell_rate'] * p['type_addon_price'], 'upsell_revenue')
+    # demand_limited: finite drop-in demand books first, then members up to their bookings; the rest of the spots stay empty
+    dropins = np.minimum(offered, p['dropin_demand'] * season * pull)
+    visits = dropins + np.minimum(offered - dropins, members * p['bookings_per_member'])
+    out['visits'] = pick(dl, visits, 'visits')
+    out['class_pack_revenue'] = pick(dl, dropins * p['dropin_price'], 'class_pack_revenue')
+    out['retail_revenue'] = pick(dl, visits * p['retail_per_visit'] * (0.6 + 0.4 * util), 'retail_revenue')
+
+def bookable_visits(profile: dict, members, calendar_month: int, demand: float = 1.0, shock: float = 1.0):
+    "The most visits a month can hold in a demand-limited studio (members × bookings + drop-in demand); inf elsewhere."
+    if int(profile.get('family', 0)) != FAMILY_CODE['demand_limited']: return np.full(np.shape(members), np.inf)
+    return members * profile['bookings_per_member'] + profile['dropin_demand'] * SEASON_DEMAND[calendar_month - 1] * demand * shock
+
 
 # %% ../nbs/10_simulate.ipynb #bf9ac16c
 def project_paths(state: StudioState, paths: np.ndarray) -> dict[str, np.ndarray]:
@@ -178,6 +208,30 @@ def _trend(phases, t):
     return np.select([phases == 'launch', phases == 'growth', phases == 'decline'],
                      [1 + 0.5 * np.exp(-t / 10), 1.1 * np.ones(len(phases)), np.maximum(0.55, 0.992 ** t)], 1.0)
 
+# %% ../nbs/10_simulate.ipynb #719a3706
+def _draw_economics(prof, economics, rng):
+    "Each studio's economics family and the hidden figures the other families use (own random stream: default panels stay as they were)."
+    n = len(prof)
+    t = {f: np.array([getattr(STUDIO_TYPES[k], f) for k in prof.studio_type]) for f in ('price', 'dropin_price_ratio', 'addon_price_ratio', 'visits_per_member')}
+    family = rng.choice(list(ECONOMICS), n) if economics == 'mixed' else np.full(n, economics)
+    equilibrium_visits = prof.base_acquisition / (1 - prof.base_retention) * t['visits_per_member']
+    return prof.assign(
+        economics=family, family=[float(FAMILY_CODE[f]) for f in family],
+        dropin_price_ratio=t['dropin_price_ratio'] * rng.lognormal(0, 0.1, n), addon_price_ratio=t['addon_price_ratio'] * rng.lognormal(0, 0.15, n),
+        retail_per_member=prof.retail_per_visit * t['visits_per_member'], type_addon_price=np.round(t['price'] * t['addon_price_ratio'], 2),
+        bookings_per_member=t['visits_per_member'] * rng.uniform(0.8, 1.1, n),
+        dropin_demand=prof.dropin_share * equilibrium_visits * rng.uniform(0.8, 1.2, n))
+
+def _realized_fill(profile, members_prev, levers, calendar_month, demand, shock):
+    "The attendance rate the data record: the intended fill, or in a demand-limited studio the share of spots demand filled."
+    intended = levers['class_attendance_rate']
+    family = np.asarray(profile['family'])
+    if not np.any(family == FAMILY_CODE['demand_limited']): return intended
+    visits = _month_revenue(profile, members_prev, levers, calendar_month, demand, shock)['visits']
+    filled = np.round(visits / np.maximum(levers['total_classes_held'] * profile['capacity'], 1), 4)
+    return np.where(family == FAMILY_CODE['demand_limited'], np.minimum(filled, intended), intended)
+
+
 # %% ../nbs/10_simulate.ipynb #e3eec332
 def generate_panel(n_studios: int = 200, # studios in the panel
                    n_months: int = 60,   # months of history per studio
@@ -187,6 +241,7 @@ def generate_panel(n_studios: int = 200, # studios in the panel
                    shock_month: int | None = None, # 1-based month of a COVID-like shock, or None
                    studio_types: list[str] | None = None, # restrict to these types (default: all)
                    id_format: str = 's-{:03d}', # studio ids
+                   economics: str = 'default', # ECONOMICS family of every studio, or 'mixed' (one drawn per studio)
                   ) -> SimulatedPanel:
     "A synthetic panel of studios in the data contract, with the hidden truth to score forecasts against."
     if n_studios < 1: raise StudioRevenueError(f"--studios must be at least 1, got {n_studios}")
@@ -198,8 +253,10 @@ def generate_panel(n_studios: int = 200, # studios in the panel
     if unknown: raise StudioRevenueError(f"unknown studio type {unknown[0]!r}; known types: {', '.join(STUDIO_TYPES)}")
     try: first = pd.Timestamp(start).to_period('M').to_timestamp()
     except (ValueError, TypeError): raise StudioRevenueError(f"--start must be a month such as 2020-01, got {start!r}") from None
+    if economics not in ECONOMICS + ('mixed',):
+        raise StudioRevenueError(f"unknown economics {economics!r}; known: {', '.join(ECONOMICS)}, mixed")
     rng = np.random.default_rng(seed)
-    prof = _draw_profiles(n_studios, rng, types, id_format)
+    prof = _draw_economics(_draw_profiles(n_studios, rng, types, id_format), economics, np.random.default_rng([seed, 10]))
     n = n_studios
     members = _initial_members(prof, rng)
     demand = 1 + rng.normal(0, NOISE_SD['demand'] / np.sqrt(1 - DEMAND_PERSISTENCE ** 2), n) * noise
@@ -249,6 +306,7 @@ def generate_panel(n_studios: int = 200, # studios in the panel
             new = np.round(intended_new)
         levers = dict(retention_rate=retention, avg_ticket_price=price, class_attendance_rate=attendance, new_members_monthly=new,
                       staff_utilization_rate=utilization, upsell_rate=upsell, total_classes_held=classes)
+        levers['class_attendance_rate'] = attendance = _realized_fill(profile, members, levers, c, demand, shock)
         res = _month_revenue(profile, members, levers, c, demand, shock)
         if noise:
             for k in COMPONENTS: res[k] = res[k] * rng.lognormal(-NOISE_SD[k] ** 2 / 2, NOISE_SD[k], n)
