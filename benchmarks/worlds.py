@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from studio_revenue.core import LEVERS, LEVER_NAMES, validate_history, current_levers
 from studio_revenue.simulate import generate_panel, project, project_paths, bookable_visits, ECONOMICS
 from studio_revenue.ensemble import RevenueModel
-from studio_revenue.intervals import calibrate
+from studio_revenue.intervals import calibrate, plan_bounds
 from studio_revenue.evaluate import realized_forecasts
 from studio_revenue.goal_seek import goal_seek, check_constraints
 from forward import forecast_accuracy, random_plans, monotonicity, _by_h
@@ -39,8 +39,7 @@ say = lambda *a: print(*a, file=sys.stderr, flush=True)
 def plan_band(model, intervals, sh, paths, level=LEVEL):
     "Prediction and band of plans; the widened band where the model offers one (support-aware), else the plain one."
     pred = model.predict_paths(sh, paths)
-    if hasattr(intervals, 'plan_bounds'): lo, hi = intervals.plan_bounds(pred, level)
-    else: lo, hi = intervals.bounds(pred['revenue'], level)
+    lo, hi = plan_bounds(intervals, pred, level)
     return pred, lo, hi
 
 
@@ -57,7 +56,7 @@ def what_if(model, intervals, held, n_plans=400, months=12, seed=0):
         path = np.repeat(plan[None, None], months, axis=1)
         truth = project_paths(state, path)['revenue'][0]
         pred, lo, hi = plan_band(model, intervals, model.studio_history(hist, sid), path)
-        outside = bool(np.asarray(pred.get('outside_support', [[False]])).any())
+        outside = bool(pred['outside_support'].any())
         for j in range(months):
             rows.append(dict(kind=kind, horizon=j + 1, truth=truth[j], model=pred['revenue'][0, j], lower=lo[0, j], upper=hi[0, j],
                              outside=outside))

@@ -23,7 +23,7 @@ __all__ = ['log', 'MODEL_FORMAT', 'VALIDATION_MONTHS', 'LEARNERS', 'DEFAULT_PARA
 
 # %% ../nbs/30_ensemble.ipynb #f924e679
 log = logging.getLogger('studio_revenue')
-MODEL_FORMAT = 2        # bump when a saved model directory changes shape (2: pooled upsell share in the builder)
+MODEL_FORMAT = 3        # bump when a saved model directory changes shape (3: learned revenue structure and lever support)
 VALIDATION_MONTHS = 12  # months at the end of the training history used to weight the ensemble
 LEARNERS = ('xgboost', 'lightgbm', 'random_forest')
 DEFAULT_PARAMS = dict(
@@ -144,7 +144,19 @@ class RevenueModel:
         m0 = None if current_member_count is None else np.full(len(paths), float(current_member_count))
         hz = self.builder_.horizon(ctx, paths, m0)
         revenue = hz.revenue(self._correction(hz.X))
-        return dict(revenue=revenue, members=hz.members, membership=hz.membership, skeleton_other=hz.other)
+        out = dict(revenue=revenue, members=hz.members, membership=hz.membership, skeleton_other=hz.other)
+        return out | self.support(ctx, paths, revenue, hz.membership)
+
+    def support(self, ctx, paths, revenue, membership) -> dict[str, np.ndarray]:
+        "How far each plan sits from the training data: per-lever support shares, the outside flag, and the learned part's reach beyond it."
+        now = np.column_stack([ctx[f'now_{n}'] for n in LEVER_NAMES])
+        shares = support_shares(self.builder_.support_, now, paths)  # (plans, months, levers)
+        outside = shares < SUPPORT_MIN
+        # the identities (members, members × price) stay exact off the data; the learned other revenue does not:
+        # its reach = its share of revenue × how far (in log terms) the levers outside the support move from today
+        moved = np.abs(np.log(np.maximum(paths, 1e-3) / np.maximum(now[:, None, :], 1e-3)))
+        learned_share = np.clip(1 - membership / np.maximum(revenue, 1e-9), 0, 1)
+        return dict(support=shares, outside_support=outside.any(-1), extrapolation=learned_share * (moved * outside).sum(-1))
 
     def predict(self, history: pd.DataFrame, # validated history holding the studio
                 studio_id: str,
@@ -163,6 +175,8 @@ class RevenueModel:
         out = path.copy()
         out.insert(0, 'month', pd.date_range(h.month.iloc[-1] + pd.DateOffset(months=1), periods=months, freq='MS'))
         for k in ('revenue', 'members', 'membership'): out[k] = res[k][0]
+        out['outside_support'], out['extrapolation'] = res['outside_support'][0], res['extrapolation'][0]
+        for i, n in enumerate(LEVER_NAMES): out[f'support_{n}'] = res['support'][0, :, i]
         return out
 
     # ---- persistence ------------------------------------------------------------------------

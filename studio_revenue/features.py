@@ -7,17 +7,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 import numpy as np
 import pandas as pd
+from scipy.optimize import lsq_linear
 from .core import LEVERS, LEVER_NAMES, StudioRevenueError
 
 # %% auto #0
 __all__ = ['LEVER_COLUMNS', 'MIN_HISTORY', 'MAX_HORIZON', 'SKELETON_WINDOW', 'RATIO_LAGS', 'COMPONENT_COLUMNS',
-           'CONTEXT_FEATURES', 'PLAN_FEATURES', 'FEATURES', 'MONOTONE', 'Horizon', 'FeatureBuilder']
+           'CONTEXT_FEATURES', 'PLAN_FEATURES', 'FEATURES', 'MONOTONE', 'DRIVERS', 'MAX_ELASTICITY', 'SATURATION',
+           'MEMBER_PULL', 'SUPPORT_NEAR', 'SUPPORT_MIN', 'learn_structure', 'support_grids', 'support_shares',
+           'Horizon', 'FeatureBuilder']
 
 # %% ../nbs/20_features.ipynb #a6ca0bc3
 LEVER_COLUMNS = tuple(LEVERS[n].column for n in LEVER_NAMES)
 MIN_HISTORY = 12      # months of history a forecast needs: one seasonal cycle
 MAX_HORIZON = 12      # months ahead a forecast may reach
-SKELETON_WINDOW = 24  # months used to estimate a studio's spend per visit and per upsold member
+SKELETON_WINDOW = 24  # months used to estimate a studio's level of each revenue part and its visit ceiling
 RATIO_LAGS = 12       # months of the skeleton's past errors given to the model
 COMPONENT_COLUMNS = ('class_pack_revenue', 'retail_revenue', 'upsell_revenue')
 _IX = {n: i for i, n in enumerate(LEVER_NAMES)}
@@ -28,6 +31,14 @@ CONTEXT_FEATURES = ('ratio_0', 'ratio_1', 'ratio_2', 'ratio_mean3', 'ratio_mean6
 PLAN_FEATURES = ('plan_staff_utilization_rate', 'utilization_ratio', 'visits_ratio', 'members_ratio', 'price_ratio', 'upsold_ratio')
 FEATURES = CONTEXT_FEATURES + PLAN_FEATURES
 MONOTONE = tuple(1 if f in PLAN_FEATURES else 0 for f in FEATURES)  # every plan feature rises with its levers
+DRIVERS = ('visits', 'members', 'upsell_rate', 'price', 'utilization')  # what other revenue may answer to
+MAX_ELASTICITY = 1.5  # an elasticity is learned within [0, MAX_ELASTICITY]: never negative, so revenue stays monotone
+SATURATION = 0.9      # visits rising < 0.9 % per 1 % more classes within studios: the data show a demand ceiling
+MEMBER_PULL = 0.05    # … or visits rising > 0.05 % per 1 % more members (the schedule held): members, not classes, set visits
+SUPPORT_NEAR = 0.05   # 'near' a planned value: within 5 % of the lever's range
+SUPPORT_MIN = 0.01    # a plan whose lever has fewer than 1 % of training studio-months near it lies outside the support
+_GRID = np.linspace(0, 1, 401)
+
 
 # %% ../nbs/20_features.ipynb #12a39245
 def _windows(x: np.ndarray, width: int, fill=np.nan) -> np.ndarray:
@@ -42,6 +53,67 @@ def _seasonal_index(history: pd.DataFrame, other: np.ndarray) -> np.ndarray:
     by_month = rel.groupby(history.month.dt.month).median().reindex(range(1, 13))
     index = by_month.fillna(1.0).to_numpy()
     return index / index.mean()
+
+# %% ../nbs/20_features.ipynb #bc017cdc
+def _drivers(h: pd.DataFrame) -> np.ndarray:
+    "(months, DRIVERS) of a history: visits (classes × attendance; capacity is a studio constant), members, upsell, price, utilization."
+    return np.column_stack([h.total_classes_held.to_numpy(float) * h.class_attendance_rate.to_numpy(float),
+                            h.total_members.to_numpy(float), h.upsell_rate.to_numpy(float),
+                            h.avg_ticket_price.to_numpy(float), h.staff_utilization_rate.to_numpy(float)])
+
+def _within_logs(y, X, month, studio, bounded: int):
+    "Regress log y on log X and calendar months within studios; the first `bounded` slopes in [0, MAX_ELASTICITY]."
+    ok = (y > 0) & (X > 0).all(1)
+    A = np.column_stack([np.log(X[ok]), (month[ok, None] == np.arange(2, 13)).astype(float), np.log(y[ok])])
+    A = A - pd.DataFrame(A).groupby(np.asarray(studio)[ok]).transform('mean').to_numpy()
+    k = X.shape[1]
+    lo = np.r_[np.zeros(bounded), np.full(k - bounded + 11, -np.inf)]
+    hi = np.r_[np.full(bounded, MAX_ELASTICITY), np.full(k - bounded + 11, np.inf)]
+    fit = lsq_linear(A[:, :-1], A[:, -1], bounds=(lo, hi))
+    season = np.exp(np.r_[0.0, fit.x[k:]])
+    return fit.x[:k], season / season.mean()
+
+def learn_structure(history: pd.DataFrame, parts: dict[str, np.ndarray]) -> dict:
+    "How each part of other revenue answers the DRIVERS (pooled elasticities, calendar index), and how visits answer the schedule."
+    month, studio, D = history.month.dt.month.to_numpy(), history.studio_id.to_numpy(), _drivers(history)
+    out = {}
+    for name, y in parts.items():
+        e, season = _within_logs(np.asarray(y, float), D, month, studio, bounded=D.shape[1])
+        out[name] = dict(elasticity=e, season=season)
+    X = np.column_stack([history.total_classes_held.to_numpy(float), D[:, 1]])
+    (classes_gain, members_gain), _ = _within_logs(D[:, 0], X, month, studio, bounded=0)
+    return dict(parts=out, visits_per_class=float(classes_gain), visits_per_member=float(members_gain))
+
+
+# %% ../nbs/20_features.ipynb #de4e6cfa
+def support_grids(history: pd.DataFrame, horizons: int = MAX_HORIZON) -> dict[str, dict[str, list]]:
+    "Quantile grids of every lever in the training data: its values, and its changes 1–`horizons` months after any month."
+    out = {}
+    for n, col in zip(LEVER_NAMES, LEVER_COLUMNS):
+        values, changes = history[col].to_numpy(float), []
+        for _, x in history.groupby('studio_id', sort=False)[col]:
+            x = x.to_numpy(float)
+            changes += [x[h:] - x[:-h] for h in range(1, min(horizons, len(x) - 1) + 1)]
+        changes = np.concatenate(changes) if changes else np.zeros(1)
+        out[n] = dict(value=np.quantile(values, _GRID).tolist(), change=np.quantile(changes, _GRID).tolist())
+    return out
+
+def _share_near(grid, x, width):
+    "Share of a sample (given by its quantile grid) within ±width of x."
+    g = np.asarray(grid, float)
+    cdf = lambda v: np.interp(v, g, _GRID, left=0.0, right=1.0)
+    return cdf(x + width) - cdf(x - width)
+
+def support_shares(grids: dict, now: np.ndarray, # (k, levers) the studio's lever values at each origin
+                   paths: np.ndarray) -> np.ndarray:  # (k, H, levers) planned values
+    "Per plan, month and lever: the share of training studio-months near the planned value — the smaller of the share near its value and near its change from now."
+    out = np.empty(paths.shape)
+    for i, n in enumerate(LEVER_NAMES):
+        width = SUPPORT_NEAR * (LEVERS[n].high - LEVERS[n].low)
+        x = paths[:, :, i]
+        out[:, :, i] = np.minimum(_share_near(grids[n]['value'], x, width), _share_near(grids[n]['change'], x - now[:, None, i], width))
+    return out
+
 
 # %% ../nbs/20_features.ipynb #ced4bd17
 @dataclass
@@ -59,78 +131,91 @@ class Horizon:
 class FeatureBuilder:
     "Turns studio histories and lever plans into the skeleton and the ensemble's inputs."
     def fit(self, history: pd.DataFrame): # a validated history (`load_history`)
-        "Learn the seasonal index of spend per visit and the studio types."
-        self.components_ = all(c in history and history[c].notna().all() for c in COMPONENT_COLUMNS)
-        self.season_ = _seasonal_index(history, self._other_on_visits(history))
+        "Learn how other revenue answers the levers (`learn_structure`), whether visits have a ceiling, and the studio types."
+        self.components_ = self._uses_components(history)
+        learned = learn_structure(history, self._parts(history))
+        self.parts_ = {k: dict(elasticity=v['elasticity'], season=v['season']) for k, v in learned['parts'].items()}
+        self.visits_per_class_, self.visits_per_member_ = learned['visits_per_class'], learned['visits_per_member']
+        # the data show no full gain from more classes: visits lag the schedule, or follow members with the schedule held
+        self.ceiling_ = bool(self.visits_per_class_ < SATURATION or self.visits_per_member_ > MEMBER_PULL)
+        self.season_ = next(iter(self.parts_.values()))['season']
         self.studio_types_ = sorted(history.studio_type.astype(str).unique())
-        self.upsell_per_price_ = 0.0 if self.components_ else self._pooled_upsell(history)
+        self.support_ = support_grids(history)
         return self
-
-    def _pooled_upsell(self, history) -> float:
-        "Without components: spend per upsold member as a share of the price, one number pooled across studios."
-        rows = []
-        for _, h in history.groupby('studio_id', sort=False):
-            vs = (h.total_classes_held * h.class_attendance_rate * self.season_[h.month.dt.month.to_numpy() - 1]).to_numpy(float)
-            x = (h.total_members * h.upsell_rate * h.avg_ticket_price).to_numpy(float)
-            r = (h.total_revenue - h.total_members * h.avg_ticket_price).to_numpy(float)
-            if (vs ** 2).sum() <= 0: continue
-            rows.append((r - (r @ vs) / (vs @ vs) * vs, x - (x @ vs) / (vs @ vs) * vs))  # each studio's own spend per visit profiled out
-        if not rows: return 0.0
-        r, x = (np.concatenate(a) for a in zip(*rows))
-        return float(max((r @ x) / max(x @ x, 1e-12), 0.0))
 
     @staticmethod
     def _uses_components(h):
         return all(c in h and h[c].notna().all() for c in COMPONENT_COLUMNS)
 
-    def _other_on_visits(self, h):
-        if self._uses_components(h): return (h.class_pack_revenue + h.retail_revenue).to_numpy(float)
-        return (h.total_revenue - h.total_members * h.avg_ticket_price).to_numpy(float)
+    def _parts(self, h) -> dict[str, np.ndarray]:
+        "Other revenue split into the parts the data hold: the three components, or one remainder without them."
+        if self.components_ and self._uses_components(h): return {c: h[c].to_numpy(float) for c in COMPONENT_COLUMNS}
+        return {'other': (h.total_revenue - h.total_members * h.avg_ticket_price).to_numpy(float)}
 
     def to_dict(self) -> dict:
-        return dict(components=self.components_, season=[float(x) for x in self.season_], studio_types=self.studio_types_,
-                    upsell_per_price=self.upsell_per_price_)
+        return dict(components=self.components_, studio_types=self.studio_types_, visits_per_class=self.visits_per_class_,
+                    visits_per_member=self.visits_per_member_,
+                    ceiling=self.ceiling_, support=self.support_, parts={k: {f: [float(x) for x in v[f]] for f in ('elasticity', 'season')} for k, v in self.parts_.items()})
 
     @classmethod
     def from_dict(cls, d: dict):
+        if 'parts' not in d: raise StudioRevenueError("the model was saved by an older version (fixed revenue skeleton); retrain it with `studio-revenue train`")
         self = cls()
-        self.components_, self.season_, self.studio_types_ = bool(d['components']), np.asarray(d['season'], float), list(d['studio_types'])
-        self.upsell_per_price_ = float(d['upsell_per_price'])
+        self.components_, self.studio_types_, self.ceiling_ = bool(d['components']), list(d['studio_types']), bool(d['ceiling'])
+        self.visits_per_class_, self.visits_per_member_, self.support_ = float(d['visits_per_class']), float(d['visits_per_member']), d['support']
+        self.parts_ = {k: {f: np.asarray(v[f], float) for f in ('elasticity', 'season')} for k, v in d['parts'].items()}
+        self.season_ = next(iter(self.parts_.values()))['season']
         return self
+
+    def _part_shape(self, name, drivers, calendar):
+        "Each part's response to its drivers × its calendar index (drivers (…, DRIVERS), calendar months 1–12)."
+        p = self.parts_[name]
+        return np.exp(np.log(np.maximum(drivers, 1e-9)) @ p['elasticity']) * p['season'][calendar - 1]
 
     def context(self, studio_history: pd.DataFrame) -> dict[str, np.ndarray]:
         "What is known at the end of each month of one studio's history (rows sorted by month)."
         h = studio_history
         m, price, rev = (h[c].to_numpy(float) for c in ('total_members', 'avg_ticket_price', 'total_revenue'))
         calendar = h.month.dt.month.to_numpy()
-        visits = h.total_classes_held.to_numpy(float) * h.class_attendance_rate.to_numpy(float)
-        seasonal_visits = visits * self.season_[calendar - 1]
-        upsold = m * h.upsell_rate.to_numpy(float)
-        other = rev - m * price
+        D = _drivers(h)
         W = SKELETON_WINDOW
         sum_w = lambda x: _windows(x, W, 0.0).sum(axis=1)
-        if self._uses_components(h):
-            alpha = sum_w((h.class_pack_revenue + h.retail_revenue).to_numpy(float)) / np.maximum(sum_w(seasonal_visits), 1e-9)
-            beta = sum_w(h.upsell_revenue.to_numpy(float)) / np.maximum(sum_w(upsold), 1e-9)
-        else:  # spend per upsold member from the pooled share of the price; the rest of other revenue on visits
-            beta = self.upsell_per_price_ * price
-            alpha = np.maximum(sum_w(other - beta * upsold), 0) / np.maximum(sum_w(seasonal_visits), 1e-9)
+        parts = self._parts(h) if self._uses_components(h) or not self.components_ else \
+            {'other': (h.total_revenue - h.total_members * h.avg_ticket_price).to_numpy(float)}
+        names = list(self.parts_) if len(parts) == len(self.parts_) else None
+        if names is None: raise StudioRevenueError("this studio's data lack the revenue component columns the model was trained with "
+                                                   f"({', '.join(COMPONENT_COLUMNS)})")
+        levels = {n: sum_w(np.maximum(parts[n], 0)) / np.maximum(sum_w(self._part_shape(n, D, calendar)), 1e-12) for n in names}
+        other = rev - m * price
         rev_w, other_w = _windows(rev, RATIO_LAGS), _windows(other, RATIO_LAGS)
         floor = 1e-3 * np.nanmean(rev_w[:, -3:], axis=1)  # keeps the skeleton's other revenue positive
-        skeleton_w = alpha[:, None] * _windows(seasonal_visits, RATIO_LAGS) + beta[:, None] * _windows(upsold, RATIO_LAGS)
+        Dw = np.stack([_windows(D[:, j], RATIO_LAGS, 1.0) for j in range(D.shape[1])], -1)
+        cal_w = _windows(calendar.astype(float), RATIO_LAGS, 1.0).astype(int)
+        part_w = {n: levels[n][:, None] * self._part_shape(n, Dw, cal_w) for n in names}
+        skeleton_w = sum(part_w.values())
         ratio = other_w / np.maximum(skeleton_w, floor[:, None])  # the skeleton's past errors, column -1 = month t
         known = {t: i for i, t in enumerate(self.studio_types_)}
         types = h.studio_type.astype(str).map(lambda t: known.get(t, len(known))).to_numpy(float)
-        ctx = dict(month=h.month.to_numpy(), origin_month=calendar, type_code=types, members=m, price=price, visits=visits,
-                   upsold=upsold, revenue=rev, alpha=alpha, beta=beta, floor=floor, ratio_window=ratio,
+        visits_per_member = D[:, 0] / np.maximum(m, 1)
+        ctx = dict(month=h.month.to_numpy(), origin_month=calendar, type_code=types, members=m, price=price, visits=D[:, 0],
+                   upsold=m * h.upsell_rate.to_numpy(float), revenue=rev, floor=floor, ratio_window=ratio,
+                   visit_ceiling=_windows(visits_per_member, W, 0.0).max(axis=1),  # most visits per member in the window
                    ratio_0=ratio[:, -1], ratio_1=ratio[:, -2], ratio_2=ratio[:, -3], ratio_mean3=ratio[:, -3:].mean(1),
                    ratio_mean6=ratio[:, -6:].mean(1), ratio_mean12=ratio.mean(1),
                    other_share=other_w[:, -3:].sum(1) / rev_w[:, -3:].sum(1),
-                   upsell_share=beta * upsold / np.maximum(alpha * seasonal_visits + beta * upsold, floor),
+                   upsell_share=part_w[names[-1]][:, -1] / np.maximum(skeleton_w[:, -1], floor) if len(names) > 1 else np.zeros(len(m)),
                    revenue_growth=rev_w[:, -3:].mean(1) / rev_w[:, :3].mean(1),
                    member_growth=m / np.maximum(_windows(m, 4)[:, 0], 1))
+        for n in names: ctx[f'level_{n}'] = levels[n]
         for n in LEVER_NAMES: ctx[f'now_{n}'] = h[LEVERS[n].column].to_numpy(float)
         return ctx
+
+    def plan_visits(self, ctx, paths, members):
+        "Visits a plan can bring: classes × attendance, at most the most visits per member seen lately where the data show a ceiling."
+        visits = paths[:, :, _IX['total_classes_held']] * paths[:, :, _IX['class_attendance_rate']]
+        if not self.ceiling_: return visits
+        cap = np.maximum(ctx['visit_ceiling'][:, None] * members, np.minimum(visits, ctx['visits'][:, None]))
+        return np.minimum(visits, cap)
 
     def horizon(self, ctx: dict[str, np.ndarray], # contexts of k origins (`context`, rows selected)
                 paths: np.ndarray,                # (k, H, levers) lever values of the H months after each origin
@@ -146,9 +231,12 @@ class FeatureBuilder:
             members[:, j] = current
         horizons = np.arange(1, H + 1)
         target_month = (ctx['origin_month'][:, None] + horizons[None] - 1) % 12 + 1
-        visits = paths[:, :, _IX['total_classes_held']] * paths[:, :, _IX['class_attendance_rate']]
+        visits = self.plan_visits(ctx, paths, members)
+        D = np.stack([visits, members, paths[:, :, _IX['upsell_rate']], paths[:, :, _IX['avg_ticket_price']],
+                      paths[:, :, _IX['staff_utilization_rate']]], -1)
+        other = sum(ctx[f'level_{n}'][:, None] * self._part_shape(n, D, target_month) for n in self.parts_)
+        other = np.maximum(other, ctx['floor'][:, None])
         upsold = members * paths[:, :, _IX['upsell_rate']]
-        other = np.maximum(ctx['alpha'][:, None] * visits * self.season_[target_month - 1] + ctx['beta'][:, None] * upsold, ctx['floor'][:, None])
         cols = dict(ratio_seasonal=ctx['ratio_window'][:, horizons - 1],  # same calendar month a year before the target
                     target_month=target_month, horizon=np.broadcast_to(horizons, (k, H)),
                     plan_staff_utilization_rate=paths[:, :, _IX['staff_utilization_rate']],

@@ -9,13 +9,13 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 from .core import LEVERS, LEVER_NAMES, StudioRevenueError, current_levers, _suggest
-from .features import MAX_HORIZON
+from .features import MAX_HORIZON, SKELETON_WINDOW, SUPPORT_MIN
 from .ensemble import RevenueModel
 from .intervals import ConformalIntervals
 
 # %% auto #0
-__all__ = ['DEFAULT_CONSTRAINTS', 'MAX_INCREASE', 'CONSTRAINT_KEYS', 'DEFAULT_EFFORT', 'PLAN_LABELS', 'MAX_TARGET_RATIO',
-           'check_constraints', 'effort_weights', 'describe_change', 'lower_quantile', 'goal_seek']
+__all__ = ['DEFAULT_CONSTRAINTS', 'MAX_INCREASE', 'CONSTRAINT_KEYS', 'DEFAULT_EFFORT', 'PLAN_LABELS', 'RELATIVE_EFFORT',
+           'MAX_TARGET_RATIO', 'check_constraints', 'effort_weights', 'describe_change', 'lower_quantile', 'goal_seek']
 
 # %% ../nbs/60_goal_seek.ipynb #188a8868
 DEFAULT_CONSTRAINTS = dict(max_retention_increase=0.05, max_ticket_increase=20.0, max_new_members_increase=10)  # the seed's
@@ -118,15 +118,22 @@ PLAN_LABELS = dict(retention_rate='retention-led', avg_ticket_price='price-led',
                    new_members_monthly='acquisition-led', staff_utilization_rate='utilisation-led', upsell_rate='upsell-led',
                    total_classes_held='schedule-led')
 
-def effort_weights(effort: Mapping | None = None) -> np.ndarray:
-    "Effort per unit change of each lever (LEVER_NAMES order): the weight over the lever's SPEC range."
+RELATIVE_EFFORT = ('avg_ticket_price', 'new_members_monthly', 'total_classes_held')  # levers whose effort scales with today's value
+
+def effort_weights(effort: Mapping | None = None,
+                   current: Mapping | None = None, # the studio's levers now: price, new members and classes cost relative to them
+                  ) -> np.ndarray:
+    "Effort per unit change of each lever (LEVER_NAMES order): the weight over the lever's SPEC range, or over today's value if smaller."
     effort = {} if effort is None else effort
     if not isinstance(effort, Mapping): raise StudioRevenueError(f"effort must map lever names to positive numbers, got {effort!r}")
     problems = [f"unknown lever {n!r} in effort{_suggest(n, LEVERS)}; levers are: {', '.join(LEVERS)}" for n in effort if n not in LEVERS]
     problems += [f"effort for {n} must be a positive number, got {v!r}" for n, v in effort.items() if n in LEVERS and not (_is_number(v) and v > 0)]
     if problems: raise StudioRevenueError("bad effort weights: " + '; '.join(problems))
     w = {**DEFAULT_EFFORT, **effort}
-    return np.array([float(w[n]) / (LEVERS[n].high - LEVERS[n].low) for n in LEVER_NAMES])
+    scale = {n: LEVERS[n].high - LEVERS[n].low for n in LEVER_NAMES}
+    if current is not None:
+        for n in RELATIVE_EFFORT: scale[n] = min(scale[n], max(float(current[n]), 0.05 * scale[n]))  # doubling costs the weight
+    return np.array([float(w[n]) / scale[n] for n in LEVER_NAMES])
 
 def _effort(points: np.ndarray, current: np.ndarray, per_unit: np.ndarray) -> np.ndarray:
     return np.abs(np.atleast_2d(points) - current) @ per_unit
@@ -155,9 +162,9 @@ def _held(points: np.ndarray, months: int) -> np.ndarray:
     "Lever paths (plans, months, levers) holding each plan's values."
     return np.repeat(np.atleast_2d(np.asarray(points, float))[:, None, :], months, axis=1)
 
-def _revenue(model, studio_history, points, months) -> np.ndarray:
-    "Predicted revenue (plans, months) of held plans."
-    return model.predict_paths(studio_history, _held(points, months))['revenue']
+def _revenue(model, studio_history, points, months, members_now=None) -> np.ndarray:
+    "Predicted revenue (plans, months) of held plans (members now overridden when given)."
+    return model.predict_paths(studio_history, _held(points, months), members_now)['revenue']
 
 def _crossings(revenue_at, # plans (n, levers) -> month-H revenue (n,)
                A: np.ndarray, B: np.ndarray, # segment ends (segments, levers), A <= B lever by lever
@@ -178,6 +185,41 @@ def _crossings(revenue_at, # plans (n, levers) -> month-H revenue (n,)
         hi = np.where(first < grid, ts[rows, np.minimum(first, grid - 1)], hi)
         lo = np.where(first > 0, ts[rows, np.maximum(first - 1, 0)], lo)
     return snap(A + hi[:, None] * (B - A)), reached
+
+# %% ../nbs/60_goal_seek.ipynb #75dff27a
+def _bookable(model, studio_history, plan, H, box, members_now=None):
+    "The plan with classes cut to what its members can book, where the model has learned a visit ceiling (same prediction, less effort)."
+    b = model.builder_
+    if not getattr(b, 'ceiling_', False): return plan
+    ctx = {k: v[-1:] for k, v in b.context(studio_history.tail(SKELETON_WINDOW)).items()}
+    path = _held(plan, H)
+    m = np.full(1, float(ctx['members'][0] if members_now is None else members_now))
+    members = np.empty((1, H))
+    for j in range(H):
+        m = m * path[:, j, LEVER_NAMES.index('retention_rate')] + path[:, j, LEVER_NAMES.index('new_members_monthly')]
+        members[:, j] = m
+    visits = b.plan_visits(ctx, path, members)  # what the model counts: at most the ceiling in each month
+    i_c, i_a = LEVER_NAMES.index('total_classes_held'), LEVER_NAMES.index('class_attendance_rate')
+    need = math.ceil(float(visits.max()) / max(plan[i_a], 1e-9) - 1e-9)  # classes that still give those visits
+    out = np.array(plan, float)
+    out[i_c] = min(plan[i_c], max(box.low.iloc[i_c], need))
+    return out
+
+def _outside_support(model, studio_history, plan, current, H, members_now=None) -> list[dict]:
+    "Levers the plan moves where fewer than SUPPORT_MIN of the training studio-months are near (value or change)."
+    s = model.predict_paths(studio_history, _held(plan, H), members_now)['support'][0, H - 1]
+    return [dict(lever=n, value=round(float(plan[i]), 6), support=round(float(s[i]), 4)) for i, n in enumerate(LEVER_NAMES)
+            if abs(plan[i] - current[i]) > 1e-12 and s[i] < SUPPORT_MIN]
+
+def _current_state(studio_history, current: Mapping | None) -> dict:
+    "The studio's levers now: its last month, overridden by `current` (checked lever by lever)."
+    now = current_levers(studio_history)
+    if current is None: return now
+    if not isinstance(current, Mapping): raise StudioRevenueError(f"current levers must map lever names to numbers, got {current!r}")
+    problems = [f"unknown lever {n!r} in the current levers{_suggest(n, LEVERS)}" for n in current if n not in LEVERS]
+    problems += [p for n, v in current.items() if n in LEVERS and (p := LEVERS[n].check(v))]
+    if problems: raise StudioRevenueError("bad current levers: " + '; '.join(problems))
+    return {**now, **{n: float(v) for n, v in current.items()}}
 
 # %% ../nbs/60_goal_seek.ipynb #2a9748fa
 def _shapley(v: np.ndarray, m: int) -> np.ndarray:
@@ -336,6 +378,8 @@ def goal_seek(model: RevenueModel, studio_history: pd.DataFrame, # one studio's 
               intervals: ConformalIntervals | None = None, # calibrated intervals, needed for `probability`
               probability: float | None = None,     # reach the target with at least this probability (0.5–0.99)
               n_plans: int = 3,                     # plans to report: the recommended one and up to n_plans − 1 alternatives
+              current_member_count: float | None = None, # members now, overriding the last month of history
+              current: Mapping | None = None,       # lever values now, overriding the last month of history
              ) -> dict:
     "The least-effort held lever plan whose predicted month-`months` revenue reaches `target_revenue` within `constraints` (SPEC §3 `optimize`)."
     target = _check_target(target_revenue, months, studio_history)
@@ -347,13 +391,15 @@ def goal_seek(model: RevenueModel, studio_history: pd.DataFrame, # one studio's 
         if intervals is None: raise StudioRevenueError("a probability needs calibrated intervals (a model saved by `studio-revenue train` has them)")
         q = lower_quantile(intervals, probability, H)
         assert q > -1, "a relative error below -100 % cannot come from positive forecasts"
-    per_unit = effort_weights(effort)
-    now = current_levers(studio_history)
+    if current_member_count is not None and (not _is_number(current_member_count) or current_member_count < 0):
+        raise StudioRevenueError(f"current_member_count must be a number ≥ 0, got {current_member_count!r}")
+    now = _current_state(studio_history, current)
+    per_unit = effort_weights(effort, now)
     box = check_constraints(constraints, now)
     cur, low, high = (box[c].to_numpy(float) for c in ('current', 'low', 'high'))
     effort_of = lambda x: _effort(x, cur, per_unit)
     snap = lambda x: _legalize(x, box)
-    revenue_at = lambda x: _revenue(model, studio_history, x, H)[:, H - 1]
+    revenue_at = lambda x: _revenue(model, studio_history, x, H, current_member_count)[:, H - 1]
     need = target if q is None else target / (1 + q)  # the point forecast a plan must reach
 
     # 2. the corners of the box and the plan that changes nothing, in one call
@@ -386,11 +432,13 @@ def goal_seek(model: RevenueModel, studio_history: pd.DataFrame, # one studio's 
         order = np.argsort(cost, kind='stable')
         firsts = [order[np.flatnonzero(lead[order] == lv)[0]] for lv in dict.fromkeys(lead[order])]  # the cheapest plan led by each lever
         plans, labels = [P[i] for i in firsts[:n_plans]], [PLAN_LABELS[LEVER_NAMES[lead[i]]] for i in firsts[:n_plans]]
+    plans = [_bookable(model, studio_history, p, H, box, current_member_count) for p in plans]  # no spots members cannot book
     assert _within(np.array(plans), box), "a plan breaks a constraint"
 
     # 5. month-by-month revenue and the Shapley split of every reported plan, in one call
     parts = [_coalitions(cur, p) for p in plans]
-    v_all = _revenue(model, studio_history, np.vstack([pts for _, pts in parts]), H)
+    stack = np.vstack([pts for _, pts in parts])
+    v_all = _revenue(model, studio_history, stack, H, current_member_count)
     reports, start = [], 0
     for p, (changed, pts), label in zip(plans, parts, labels):
         v = v_all[start:start + len(pts)]; start += len(pts)
@@ -424,6 +472,12 @@ def goal_seek(model: RevenueModel, studio_history: pd.DataFrame, # one studio's 
     if forced and best['achievable_revenue'] < out['baseline_revenue']:
         notes.append(f"the bounds lower {', '.join(n for n in forced if low[LEVER_NAMES.index(n)] < now[n])}, so the plan is predicted to bring "
                      f"less than changing nothing ({best['achievable_revenue']:,.2f} against {out['baseline_revenue']:,.2f})")
+    out['outside_support'] = _outside_support(model, studio_history, plans[0], cur, H, current_member_count)
+    if out['outside_support']:
+        notes.append("the plan moves " + ', '.join(f"{d['lever']} to {d['value']:g}" for d in out['outside_support'])
+                     + f" — outside the data the model learned from (fewer than {SUPPORT_MIN:.0%} of training studio-months are near):"
+                     " the figure is an extrapolation and its range is wider")
+    if current_member_count is not None: out['current_member_count'] = float(current_member_count)
     out['summary'] = _summary(out)
     out['notes'] = notes
     return out

@@ -5,6 +5,7 @@
 # %% ../nbs/40_intervals.ipynb #8f417dd3
 from __future__ import annotations
 import math
+from statistics import NormalDist
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -13,7 +14,8 @@ from .features import MAX_HORIZON
 from .ensemble import RevenueModel, LEARNERS, _learner_predict
 
 # %% auto #0
-__all__ = ['INTERVALS_FILE', 'DEFAULT_LEVEL', 'ConformalIntervals', 'calibrate', 'seed_style_bounds', 'forecast_with_intervals']
+__all__ = ['INTERVALS_FILE', 'DEFAULT_LEVEL', 'EXTRAPOLATION_WIDTH', 'ConformalIntervals', 'calibrate', 'plan_bounds',
+           'seed_style_bounds', 'forecast_with_intervals']
 
 # %% ../nbs/40_intervals.ipynb #d2bc62bd
 INTERVALS_FILE = 'intervals.npz'
@@ -82,6 +84,18 @@ def calibrate(model: RevenueModel) -> ConformalIntervals:
     if v is None: raise StudioRevenueError("intervals are calibrated when a model is fitted; this model was loaded, so refit it")
     return ConformalIntervals().fit(v.horizon, v.actual, v.ensemble)
 
+# %% ../nbs/40_intervals.ipynb #d3672c45
+EXTRAPOLATION_WIDTH = 0.25  # extra relative half-width per unit of reach beyond the support, at the 90 % level
+
+def plan_bounds(intervals: ConformalIntervals, prediction: dict, # `RevenueModel.predict_paths` output
+                level: float = DEFAULT_LEVEL) -> tuple[np.ndarray, np.ndarray]:
+    "Lower and upper revenue bounds of plans (plans, months), widened where a plan leaves the training data's support."
+    revenue = np.asarray(prediction['revenue'], float)
+    lower, upper = intervals.bounds(revenue, level)
+    reach = np.asarray(prediction.get('extrapolation', np.zeros_like(revenue)), float)
+    extra = EXTRAPOLATION_WIDTH * reach * NormalDist().inv_cdf(0.5 + level / 2) / NormalDist().inv_cdf(0.95)
+    return np.maximum(lower - revenue * extra, 0), upper + revenue * extra
+
 # %% ../nbs/40_intervals.ipynb #e9b3484f
 def seed_style_bounds(model: RevenueModel, X: np.ndarray, membership: np.ndarray, other: np.ndarray, predicted: np.ndarray):
     "The seed's intervals: the ensemble forecast ± 1.96 × the standard deviation of the three learners' forecasts."
@@ -96,5 +110,7 @@ def forecast_with_intervals(model: RevenueModel, intervals: ConformalIntervals, 
     "Revenue, members and the conformal range at `level` for each of the next `months` months under a lever plan."
     _check_level(level)
     fc = model.predict(history, studio_id, lever_plan, months, current_member_count)
-    lower, upper = intervals.bounds(fc.revenue.to_numpy(), level)
-    return fc.assign(revenue_lower=lower, revenue_upper=upper)
+    pred = dict(revenue=fc.revenue.to_numpy()[None], extrapolation=fc.extrapolation.to_numpy()[None]) if 'extrapolation' in fc else \
+        dict(revenue=fc.revenue.to_numpy()[None])
+    lower, upper = plan_bounds(intervals, pred, level)
+    return fc.assign(revenue_lower=lower[0], revenue_upper=upper[0])
