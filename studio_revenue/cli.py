@@ -252,7 +252,8 @@ def _render_predict(r: dict) -> str:
     money = '{:,.0f}'.format
     return (f"studio {r['studio_id']}, from {r['base_month'][:7]} (model {r['model_version']}), {r['interval']:.0%} ranges:\n"
             + rows.to_string(index=False, formatters={'revenue': money, 'revenue_lower': money, 'revenue_upper': money, 'members': money})
-            + f"\ntotal {r['total_projected_revenue']:,.0f}; growth {100 * r['growth_rate']:+.2f} % a month")
+            + f"\ntotal {r['total_projected_revenue']:,.0f}; growth {100 * r['growth_rate']:+.2f} % a month"
+            + ''.join(f"\nwarning: {w}" for w in r.get('warnings', [])))
 
 @command('forward / what-if projection for one studio',
          model_arg(),
@@ -281,7 +282,23 @@ def predict(model_dir, data, studio, levers, months, interval, current_member_co
                              for m, r, lo, hi, mb in zip(fc.month, fc.revenue, fc.revenue_lower, fc.revenue_upper, fc.members)],
                 total_projected_revenue=round(float(fc.revenue.sum()), 2),
                 growth_rate=round((final / last_revenue) ** (1 / months) - 1, 6) if last_revenue > 0 and final > 0 else None,
-                lever_plan={k: [round(float(x), 6) for x in fc[k]] for k in fc.columns if k not in ('month', 'revenue', 'members', 'membership', 'revenue_lower', 'revenue_upper')})
+                lever_plan={k: [round(float(x), 6) for x in fc[k]] for k in _lever_columns(fc)}) | _support_report(fc)
+
+def _lever_columns(fc: pd.DataFrame) -> list[str]:
+    from studio_revenue.core import LEVER_NAMES
+    return [k for k in LEVER_NAMES if k in fc]
+
+def _support_report(fc: pd.DataFrame) -> dict:
+    "How far the plan sits from the training data: per lever the smallest share of training studio-months near it, and flags."
+    from studio_revenue.core import LEVER_NAMES
+    from studio_revenue.features import SUPPORT_MIN
+    support = {n: round(float(fc[f'support_{n}'].min()), 4) for n in LEVER_NAMES if f'support_{n}' in fc}
+    outside = [n for n, s in support.items() if s < SUPPORT_MIN]
+    warnings = [f"{n.replace('_', ' ')} is planned where only {100 * support[n]:.1f} % of the training studio-months are near "
+                f"(value or change): outside the data the model learned from, so the figure is an extrapolation and its range is wider"
+                for n in outside]
+    return dict(support=support, outside_support=outside, outside_support_by_month=[bool(x) for x in fc.get('outside_support', [])],
+                warnings=warnings)
 
 def _render_evaluate(r: dict) -> str:
     t = pd.DataFrame({m: d['mape'] for m, d in r['by_method'].items()})
@@ -335,6 +352,7 @@ def _render_optimize(r: dict) -> str:
     lines = [r.get('summary') or ('reachable' if r['feasible'] else 'not reachable')]
     lines += [f"  {a['priority']}. {a['action']} (about {money(a['expected_impact'])} a month)" for a in r['action_plan']]
     if not r['feasible'] and r.get('binding_constraints'): lines.append(f"binding: {', '.join(r['binding_constraints'])}")
+    lines += [f"note: {n}" for n in r.get('notes', []) if 'outside the data' in n]
     if 'insights' in r:
         ins = r['insights']
         lines += ['', ins['headline'], *[f"  - {x}" for x in ins['recommendations']], f"  (written by the {ins['writer']} writer)"]
@@ -350,14 +368,18 @@ def _render_optimize(r: dict) -> str:
          arg('--effort', default=None, help='JSON: lever -> effort of moving it across its whole range (higher: used last)'),
          arg('--probability', type=float, default=None, help='reach the target with at least this probability (uses the calibrated ranges)'),
          arg('--insights', action='store_true', help='add a plain-words recommendation'),
+         arg('--current-member-count', type=float, default=None, help='members now, overriding the last month of history'),
+         arg('--current-levers', default=None, help='JSON: lever values now, overriding the last month, e.g. \'{"retention_rate": 0.7}\''),
          render=_render_optimize)
-def optimize(model_dir, data, studio, target_revenue, months, constraints, effort, probability, insights):
+def optimize(model_dir, data, studio, target_revenue, months, constraints, effort, probability, insights,
+             current_member_count=None, current_levers=None):
     "Goal seek for one studio."
     model, intervals, _ = load_model(model_dir)
     history = load_history(data)
     answer = goal_seek(model, model.studio_history(history, studio), target_revenue, months,
                        constraints=json_argument(constraints, '--constraints'), effort=json_argument(effort, '--effort'),
-                       intervals=intervals, probability=probability)
+                       intervals=intervals, probability=probability, current_member_count=current_member_count,
+                       current=json_argument(current_levers, '--current-levers'))
     if insights: answer['insights'] = write_insights(answer)
     return answer
 

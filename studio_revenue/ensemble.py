@@ -16,7 +16,8 @@ from sklearn.ensemble import RandomForestRegressor
 import skops.io as sio
 from . import __version__
 from .core import LEVERS, LEVER_NAMES, CONTRACT, StudioRevenueError, lever_path, current_levers
-from .features import (FeatureBuilder, FEATURES, MONOTONE, MIN_HISTORY, MAX_HORIZON, SKELETON_WINDOW, LEVER_COLUMNS)
+from .features import (FeatureBuilder, FEATURES, MONOTONE, MIN_HISTORY, MAX_HORIZON, SKELETON_WINDOW, LEVER_COLUMNS,
+                                     SUPPORT_MIN, support_shares)
 
 # %% auto #0
 __all__ = ['log', 'MODEL_FORMAT', 'VALIDATION_MONTHS', 'LEARNERS', 'DEFAULT_PARAMS', 'history_hash', 'RevenueModel']

@@ -14,9 +14,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from PIL import Image
 from .core import LEVERS, LEVER_NAMES, StudioRevenueError, current_levers, lever_path
-from .features import MIN_HISTORY
+from .features import MIN_HISTORY, SUPPORT_MIN
 from .ensemble import RevenueModel
-from .intervals import ConformalIntervals
+from .intervals import ConformalIntervals, plan_bounds
 from .goal_seek import goal_seek
 
 # %% auto #0
@@ -106,8 +106,9 @@ class StudioSimulator:
         plan = self.lever_plan() if lever_plan is None else lever_plan
         path = lever_path(self._current, plan, self.months.value)
         res = self.model.predict_paths(self._history, path.to_numpy()[None])
-        lower, upper = self.intervals.bounds(res['revenue'], self.level.value)
+        lower, upper = plan_bounds(self.intervals, res, self.level.value)  # wider where the plan leaves the data
         months = pd.date_range(self._history.month.iloc[-1] + pd.DateOffset(months=1), periods=self.months.value, freq='MS')
+        self.outside_support = [n for i, n in enumerate(LEVER_NAMES) if res['support'][0, :, i].min() < SUPPORT_MIN]
         return pd.DataFrame(dict(month=months, revenue=res['revenue'][0], revenue_lower=lower[0], revenue_upper=upper[0], members=res['members'][0]))
 
     def _changed(self, change):
@@ -130,7 +131,14 @@ class StudioSimulator:
         changed = ', '.join(f"{n} {self._current[n]:g} → {v:g}" for n, v in self.lever_plan().items()) or 'levers as now'
         self.status.value = (f"<b>{self.studio.value}</b>: {changed}. Total over {self.months.value} months "
                              f"<b>{_money(fc.revenue.sum())}</b> ({_money(fc.revenue.sum() - base.revenue.sum())} against levers as now). "
-                             f"{self._note}<span style='color:gray'>updated in {self.last_update_ms:.0f} ms</span>")
+                             f"{self._note}{self._support_note()}<span style='color:gray'>updated in {self.last_update_ms:.0f} ms</span>")
+
+    def _support_note(self) -> str:
+        "A warning when the plan moves a lever where the training data have (almost) no studio-months."
+        off = getattr(self, 'outside_support', [])
+        if not off: return ''
+        return (f"<span style='color:#b35900'>⚠ outside the data the model learned from: {', '.join(n.replace('_', ' ') for n in off)} — "
+                f"an extrapolation, shown with a wider range.</span> ")
 
     def _setup_chart(self, ylim=None):
         "Render what stays while the sliders move (axes, history, saved scenarios, legend) once, as the background."
