@@ -85,7 +85,7 @@ def calibrate(model: RevenueModel) -> ConformalIntervals:
     return ConformalIntervals().fit(v.horizon, v.actual, v.ensemble)
 
 # %% ../nbs/40_intervals.ipynb #d3672c45
-EXTRAPOLATION_WIDTH = 0.25  # extra relative half-width per unit of reach beyond the support, at the 90 % level
+EXTRAPOLATION_WIDTH = 0.012  # extra relative half-width per unit of reach beyond the support × √horizon, at the 90 % level
 
 def plan_bounds(intervals: ConformalIntervals, prediction: dict, # `RevenueModel.predict_paths` output
                 level: float = DEFAULT_LEVEL) -> tuple[np.ndarray, np.ndarray]:
@@ -93,7 +93,8 @@ def plan_bounds(intervals: ConformalIntervals, prediction: dict, # `RevenueModel
     revenue = np.asarray(prediction['revenue'], float)
     lower, upper = intervals.bounds(revenue, level)
     reach = np.asarray(prediction.get('extrapolation', np.zeros_like(revenue)), float)
-    extra = EXTRAPOLATION_WIDTH * reach * NormalDist().inv_cdf(0.5 + level / 2) / NormalDist().inv_cdf(0.95)
+    months = np.sqrt(np.arange(1, revenue.shape[-1] + 1))  # an extrapolation drifts further the further ahead
+    extra = EXTRAPOLATION_WIDTH * reach * months * NormalDist().inv_cdf(0.5 + level / 2) / NormalDist().inv_cdf(0.95)
     return np.maximum(lower - revenue * extra, 0), upper + revenue * extra
 
 # %% ../nbs/40_intervals.ipynb #e9b3484f
