@@ -183,6 +183,7 @@ def main():
         res = run_world(w, a.cases)
         (out_dir / f'{w}{suffix}.json').write_text(json.dumps(res, indent=2, default=float) + '\n')
         summary.setdefault('worlds', {})[w] = res['table']
+        summary_file.write_text(json.dumps(summary, indent=2, default=float) + '\n')  # a world at a time: an interrupted run keeps its figures
         say(f"[{w}] {json.dumps(res['table'])}")
     summary.update(benchmark='cross-world what-if and goal seek (issue 10)',
                    command=f'.venv/bin/python benchmarks/worlds.py --worlds {a.worlds}' + (f' --tag {a.tag}' if a.tag else ''),
