@@ -175,10 +175,9 @@ class RevenueModel:
         res = self.predict_paths(h, path.to_numpy()[None], current_member_count)
         out = path.copy()
         out.insert(0, 'month', pd.date_range(h.month.iloc[-1] + pd.DateOffset(months=1), periods=months, freq='MS'))
-        for k in ('revenue', 'members', 'membership'): out[k] = res[k][0]
-        out['outside_support'], out['extrapolation'] = res['outside_support'][0], res['extrapolation'][0]
-        for i, n in enumerate(LEVER_NAMES): out[f'support_{n}'] = res['support'][0, :, i]
-        return out
+        extra = {k: res[k][0] for k in ('revenue', 'members', 'membership', 'outside_support', 'extrapolation')}
+        extra |= {f'support_{n}': res['support'][0, :, i] for i, n in enumerate(LEVER_NAMES)}
+        return pd.concat([out, pd.DataFrame(extra, index=out.index)], axis=1)  # one concat: cheaper than a column at a time
 
     # ---- persistence ------------------------------------------------------------------------
     def manifest(self) -> dict:
