@@ -188,7 +188,7 @@ def _crossings(revenue_at, # plans (n, levers) -> month-H revenue (n,)
 
 # %% ../nbs/60_goal_seek.ipynb #75dff27a
 def _bookable(model, studio_history, plan, H, box, members_now=None):
-    "The plan with classes cut to what its members can book, where the model has learned a visit ceiling (same prediction, less effort)."
+    "The plan with classes (then fill) cut to what its members can book, where the model has learned a visit ceiling (same prediction, less effort)."
     b = model.builder_
     if not getattr(b, 'ceiling_', False): return plan
     ctx = {k: v[-1:] for k, v in b.context(studio_history.tail(SKELETON_WINDOW)).items()}
@@ -203,6 +203,10 @@ def _bookable(model, studio_history, plan, H, box, members_now=None):
     need = math.ceil(float(visits.max()) / max(plan[i_a], 1e-9) - 1e-9)  # classes that still give those visits
     out = np.array(plan, float)
     out[i_c] = min(plan[i_c], max(box.low.iloc[i_c], need))
+    fill = math.ceil(float(visits.max()) / max(out[i_c], 1e-9) / 1e-4 - 1e-6) * 1e-4  # then the fill those classes need
+    out[i_a] = min(plan[i_a], max(box.low.iloc[i_a], round(fill, 4)))
+    same = np.allclose(b.plan_visits(ctx, _held(out, H), members), visits, rtol=1e-9)
+    if not same: out[i_a] = plan[i_a]  # the fill is cut only when the model counts the very same visits
     return out
 
 def _outside_support(model, studio_history, plan, current, H, members_now=None) -> list[dict]:
