@@ -565,8 +565,8 @@ def ingest(data, by):
 
 # %% ../nbs/99_cli.ipynb #c2c351de
 def _render_monitor(r: dict) -> str:
-    lines = [f"{r['store']}: {r['forecasts']} logged forecasts reach months up to {r['latest_actual_month']}; {r['forecast_months']} forecast months "
-             f"have actuals, {r['scored']} ran as planned and are scored, {r['off_plan']} ran off the plan and are not"]
+    lines = [f"{r['store']} (actuals through {r['latest_actual_month']}): {r['forecast_months']} months of {r['forecasts']} logged forecasts "
+             f"have arrived; {r['scored']} ran as planned and are scored, {r['off_plan']} ran off the plan and are not"]
     if r['scored']:
         rows = [dict(model=v, horizon=h, **m) for v, hs in r['by_version'].items() for h, m in hs.items()]
         t = pd.DataFrame(rows).rename(columns={'mape': 'MAPE %', 'bias': 'bias %', 'backtest_mape': 'backtest MAPE %', 'n': 'months'})
