@@ -3,7 +3,7 @@ embedded SQLite file and on a real PostgreSQL server (a throwaway cluster starte
 
 Panel: the demo panel, 200 studios x 60 months (seed 1), written to CSV. For each back end: a first ingest into an empty
 store (validation of the file + the upsert transaction, timed in-process, and the `studio-revenue ingest` command end to
-end, which adds ~5-8 s of Python start-up and imports); a re-ingest of the same file (must change 0 rows); a file with one
+end, which adds ~5-8 s of Python start-up and imports, on the last file again); a re-ingest of the same file (must change 0 rows); a file with one
 corrected month (must keep the earlier value as revision 1); then 8 processes x 200 logged answers at once (must leave
 exactly 1,600 rows). Writes reports/benchmarks/store.json. Run: .venv/bin/python benchmarks/store.py  (about two minutes)."""
 import json, logging, os, subprocess, sys, tempfile, textwrap, time
@@ -56,7 +56,7 @@ def measure(url: str, csv: Path, folder: Path) -> dict:
                                   current=[list(r) for r in now])
     env = {**os.environ, 'DATABASE_URL': url, 'STUDIO_REVENUE_LOG': 'WARNING'}
     t0 = time.perf_counter()
-    r = subprocess.run([str(Path(sys.executable).parent / 'studio-revenue'), 'ingest', '--data', str(csv), '--json'], env=env,
+    r = subprocess.run([str(Path(sys.executable).parent / 'studio-revenue'), 'ingest', '--data', str(folder / 'corrected.csv'), '--json'], env=env,
                        capture_output=True, text=True)
     out['cli_re_ingest'] = dict(exit=r.returncode, wall_seconds=round(time.perf_counter() - t0, 2),
                                 in_process_seconds=json.loads(r.stdout)['seconds'] if r.returncode == 0 else None,
