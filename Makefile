@@ -57,18 +57,22 @@ demo: $(STAMP)
 	  --months 6 --insights
 	$(MAKE) --no-print-directory loop
 
-# The feedback loop, one turn: forecasts from the store's latest month are logged for a few studios; the simulator
-# produces the next month of actuals for the whole demo panel; it is ingested; last month's logged forecasts are scored
-# against it (monitor); a challenger is trained on the store's data and promoted only through the gate (retrain).
+# The feedback loop, one turn. The simulator produces the next month of the demo panel (seed 1: earlier months are
+# unchanged); before it is ingested, a forecast is logged for a few studios from the store's latest month with the plan
+# their managers then run (the levers of that month); the month is ingested; monitor scores last month's logged
+# forecasts against it; a challenger is trained on the store's data and promoted only through the gate (retrain).
 # Run it again to turn the loop another month. Needs `make demo` first (the store, the model and the champion).
 LOOP_STUDIOS ?= s-001 s-002 s-003 s-004 s-005
+LOOP_PLAN = import json, sys, pandas as p; from studio_revenue.core import LEVERS; d = p.read_csv(sys.argv[1]); \
+  r = d[d.studio_id == sys.argv[2]].iloc[-1]; print(json.dumps({n: min(max(float(r[o.column]), o.low), o.high) for n, o in LEVERS.items()}))
 loop: $(STAMP)
 	@test -d $(DEMO_MODEL) || { echo "make loop: run make demo first (it trains $(DEMO_MODEL) and fills the store)"; exit 2; }
 	@next=$$($(BIN)/python -c "from studio_revenue.store import open_store, read_history; print(read_history(open_store()).month.nunique() + 1)") || exit 1; \
-	echo "== logging forecasts for $(LOOP_STUDIOS) from the store's latest month"; \
-	for s in $(LOOP_STUDIOS); do $(BIN)/studio-revenue predict --model models:/studio_revenue@champion --studio $$s --months 3 --json >/dev/null 2>&1 || exit 1; done; \
-	echo "== the simulator produces month $$next of the demo panel (seed 1: months before it are unchanged)"; \
+	echo "== the simulator produces month $$next of the demo panel"; \
 	$(BIN)/studio-revenue generate --studios 200 --months $$next --seed 1 --out data/demo_month_$$next.csv --overwrite >/dev/null || exit 1; \
+	echo "== logging a forecast for $(LOOP_STUDIOS) from the store's latest month, with the plan each then runs"; \
+	for s in $(LOOP_STUDIOS); do plan=$$($(BIN)/python -c "$(LOOP_PLAN)" data/demo_month_$$next.csv $$s) || exit 1; \
+	  $(BIN)/studio-revenue predict --model models:/studio_revenue@champion --studio $$s --months 1 --levers "$$plan" --json >/dev/null || exit 1; done; \
 	echo "== ingest"; $(BIN)/studio-revenue ingest --data data/demo_month_$$next.csv || exit 1; \
 	echo "== monitor"; $(BIN)/studio-revenue monitor || exit 1; \
 	echo "== retrain behind the gate"; $(BIN)/studio-revenue retrain --model-dir models/challenger-month-$$next
