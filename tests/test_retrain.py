@@ -2,6 +2,7 @@
 refused and a sound one replaces a degraded champion. In pytest because each test fits and backtests several models (~1 min)."""
 import json
 import pytest
+import studio_revenue.monitor as monitor_module
 from studio_revenue.core import validate_history
 from studio_revenue.simulate import generate_panel
 from studio_revenue.ensemble import RevenueModel
@@ -19,6 +20,19 @@ DEGRADED = dict(xgboost=dict(n_estimators=10, max_depth=4, learning_rate=1.0, mi
 @pytest.fixture(scope='module')
 def history():
     return validate_history(generate_panel(30, 42, seed=11).history)
+
+
+@pytest.fixture(autouse=True, scope='module')
+def backtest_once():
+    "Both tests backtest the same two recipes on the same history: each is computed once (deterministic seeds), then reused."
+    real, seen = monitor_module.backtest_figures, {}
+    def cached(history, params, cutoffs, span, n_jobs=2):
+        key = json.dumps([monitor_module._full_params(params), [str(c) for c in cutoffs], span, len(history)], sort_keys=True, default=str)
+        if key not in seen: seen[key] = real(history, params, cutoffs, span, n_jobs)
+        return dict(seen[key])
+    monitor_module.backtest_figures = cached
+    yield
+    monitor_module.backtest_figures = real
 
 
 def make_champion(history, params, folder):
