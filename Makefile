@@ -13,7 +13,7 @@ MONTH ?= latest
 DATA ?= $(DEMO_DATA)
 MODEL ?= $(DEMO_MODEL)
 
-.PHONY: install test sync-check demo report lab mlflow-ui tune benchmark clean-venv
+.PHONY: install test sync-check demo loop report lab mlflow-ui tune benchmark clean-venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,7 @@ test: sync-check
 demo: $(STAMP)
 	$(BIN)/studio-revenue generate --studios 200 --months 60 --seed 1 --out $(DEMO_DATA) --overwrite
 	$(BIN)/studio-revenue validate --data $(DEMO_DATA)
+	$(BIN)/studio-revenue ingest --data $(DEMO_DATA)
 	$(BIN)/studio-revenue train --data $(DEMO_DATA) --until $(DEMO_TRAIN_UNTIL) --model-dir $(DEMO_MODEL) --overwrite --promote
 	$(BIN)/studio-revenue predict --model models:/studio_revenue@champion --data $(DEMO_DATA) --studio $(DEMO_STUDIO) --months 6 \
 	  --levers '{"avg_ticket_price": 180, "new_members_monthly": [30, 30, 40, 40, 40, 40]}'
@@ -54,6 +55,27 @@ demo: $(STAMP)
 	$(BIN)/studio-revenue optimize --model models:/studio_revenue@champion --data $(DEMO_DATA) --studio $(DEMO_STUDIO) \
 	  --target-revenue $$($(BIN)/python -c "import pandas as p; d=p.read_csv('$(DEMO_DATA)'); print(round(d[d.studio_id=='$(DEMO_STUDIO)'].total_revenue.iloc[-1]*1.08))") \
 	  --months 6 --insights
+	$(MAKE) --no-print-directory loop
+
+# The feedback loop, one turn. The simulator produces the next month of the demo panel (seed 1: earlier months are
+# unchanged); before it is ingested, a forecast is logged for a few studios from the store's latest month with the plan
+# their managers then run (the levers of that month); the month is ingested; monitor scores last month's logged
+# forecasts against it; a challenger is trained on the store's data and promoted only through the gate (retrain).
+# Run it again to turn the loop another month. Needs `make demo` first (the store, the model and the champion).
+LOOP_STUDIOS ?= s-001 s-002 s-003 s-004 s-005
+LOOP_PLAN = import json, sys, pandas as p; from studio_revenue.core import LEVERS; d = p.read_csv(sys.argv[1]); \
+  r = d[d.studio_id == sys.argv[2]].iloc[-1]; print(json.dumps({n: min(max(float(r[o.column]), o.low), o.high) for n, o in LEVERS.items()}))
+loop: $(STAMP)
+	@test -d $(DEMO_MODEL) || { echo "make loop: run make demo first (it trains $(DEMO_MODEL) and fills the store)"; exit 2; }
+	@next=$$($(BIN)/python -c "from studio_revenue.store import open_store, read_history; print(read_history(open_store()).month.nunique() + 1)") || exit 1; \
+	echo "== the simulator produces month $$next of the demo panel"; \
+	$(BIN)/studio-revenue generate --studios 200 --months $$next --seed 1 --out data/demo_month_$$next.csv --overwrite >/dev/null || exit 1; \
+	echo "== logging a forecast for $(LOOP_STUDIOS) from the store's latest month, with the plan each then runs"; \
+	for s in $(LOOP_STUDIOS); do plan=$$($(BIN)/python -c "$(LOOP_PLAN)" data/demo_month_$$next.csv $$s) || exit 1; \
+	  $(BIN)/studio-revenue predict --model models:/studio_revenue@champion --studio $$s --months 1 --levers "$$plan" --json >/dev/null || exit 1; done; \
+	echo "== ingest"; $(BIN)/studio-revenue ingest --data data/demo_month_$$next.csv || exit 1; \
+	echo "== monitor"; $(BIN)/studio-revenue monitor || exit 1; \
+	echo "== retrain behind the gate"; $(BIN)/studio-revenue retrain --model-dir models/challenger-month-$$next
 
 # The monthly evaluation report: make report MONTH=YYYY-MM [DATA=… MODEL=…]; refuses to replace an existing report.
 report: $(STAMP)
@@ -75,6 +97,7 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/forward.py
 	$(BIN)/python benchmarks/intervals.py
 	$(BIN)/python benchmarks/goal_seek.py
+	$(BIN)/python benchmarks/store.py
 	STUDIO_REVENUE_BENCHMARK_DIR=reports/benchmarks $(BIN)/python -m pytest -q -rs tests/test_simulator_browser.py
 	@echo "the 30-trial tuning study takes ~20 min: $(BIN)/python benchmarks/tuning.py 30" 
 

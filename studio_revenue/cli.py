@@ -26,7 +26,8 @@ from .evaluate import realized_forecasts, metrics_by_horizon, interval_metrics
 # %% auto #0
 __all__ = ['log', 'COMMANDS', 'MODEL_HELP', 'REPORT_TEMPLATE', 'Command', 'arg', 'command', 'build_parser', 'main', 'output_path',
            'write_table', 'generate', 'validate', 'model_arg', 'load_model', 'json_argument', 'train', 'predict',
-           'evaluate', 'optimize', 'report_template', 'report', 'tune', 'promote', 'models']
+           'evaluate', 'optimize', 'report_template', 'report', 'tune', 'promote', 'models', 'cli_store',
+           'history_from', 'model_info', 'ingest', 'monitor', 'retrain']
 
 # %% ../nbs/99_cli.ipynb #f5618b33
 log = logging.getLogger('studio_revenue')
@@ -501,3 +502,138 @@ def _render_models(r: dict) -> str:
 def models():
     "List the registry."
     return dict(tracking_uri=tracking_uri(), versions=model_versions().to_dict('records'))
+
+# %% ../nbs/99_cli.ipynb #31bfb6f9
+import dataclasses
+from .store import Store, open_store, store_url, safe_url, StoreUnavailable, read_history, ingest as ingest_history, log_answer
+from .monitor import monitor as monitor_store, retrain as retrain_model, Gate
+
+def cli_store() -> Store:
+    "The store for a command: open (and migrate) it, or stop with exit 1 and one sentence naming the URL."
+    try: return open_store()
+    except StoreUnavailable as e: raise SystemExit(f"error: {e}") from None
+
+def history_from(data: str | None, studios: list[str] | None = None) -> pd.DataFrame:
+    "The validated history in --data, or — when --data is left out — `studios` (default all) from the store."
+    return load_history(data) if data is not None else read_history(cli_store(), studios)
+
+# %% ../nbs/99_cli.ipynb #d0995888
+def _reads_store(name: str, studio_option: str | None = None):
+    "Let command `name` run without --data: its history then comes from the store (one studio when `studio_option` names it)."
+    cmd = COMMANDS[name]
+    arguments = tuple((flags, {**kw, 'required': False, 'default': None, 'help': kw.get('help', '') + ' (default: the studio store)'})
+                      if '--data' in flags else (flags, kw) for flags, kw in cmd.arguments)
+    def run(**opts):
+        if opts.get('data') is not None: return cmd.run(**opts)
+        history = history_from(None, [opts[studio_option]] if studio_option and opts.get(studio_option) else None)
+        with tempfile.TemporaryDirectory(prefix='studio-store-') as folder:  # the command reads a snapshot of the store's months
+            snapshot = Path(folder) / 'store.parquet'
+            history.to_parquet(snapshot, index=False)
+            result = cmd.run(**{**opts, 'data': str(snapshot)})
+        label = f"the studio store ({safe_url(store_url())})"
+        return {k: (label if v == str(snapshot) else v) for k, v in result.items()}
+    COMMANDS[name] = dataclasses.replace(cmd, run=run, arguments=arguments)
+
+for _name, _studio in (('predict', 'studio'), ('optimize', 'studio'), ('evaluate', None), ('report', None), ('train', None)):
+    if _name in COMMANDS: _reads_store(_name, _studio)
+
+# %% ../nbs/99_cli.ipynb #228740d5
+def model_info(ref: str) -> dict:
+    "Version, training period and held-out MAPE by horizon of a --model-dir value (read from its manifest)."
+    man = json.loads((resolve_model(ref) / 'manifest.json').read_text())
+    return dict(version=man['training']['data_hash'][:12], trained_through=man['training'].get('last_month'),
+                validation_mape_by_horizon=man['validation']['mape_by_horizon']['ensemble'])
+
+def _logs_answers(name: str, kind: str):
+    "Log every answer of command `name` (a forecast or a goal seek) in the store before it is shown."
+    cmd = COMMANDS[name]
+    def run(**opts):
+        t0 = time.perf_counter()
+        answer = cmd.run(**opts)
+        latency_ms = 1000 * (time.perf_counter() - t0)
+        info = model_info(opts['model_dir'])
+        base = answer.get('base_month') or (pd.Timestamp(answer['target_month']) - pd.DateOffset(months=opts['months']) if 'target_month' in answer else None)
+        answer['log_id'] = log_answer(cli_store(), kind, opts['studio'], inputs=opts, outputs=answer, latency_ms=latency_ms,
+                                      model_version=answer.get('model_version') or info['version'], model_ref=str(opts['model_dir']),
+                                      model_info=info, base_month=base, data_source=opts.get('data') or 'store', source='cli')
+        return answer
+    COMMANDS[name] = dataclasses.replace(cmd, run=run)
+
+_logs_answers('predict', 'forecast')
+_logs_answers('optimize', 'goal_seek')
+
+# %% ../nbs/99_cli.ipynb #b3f6c75e
+def _render_ingest(r: dict) -> str:
+    lines = [f"{r['file']} -> {r['store']}: {r['rows']:,} rows of {r['studios']} studios in {r['seconds']:.2f} s: "
+             f"{r['inserted']:,} new, {r['revised']:,} revised, {r['unchanged']:,} unchanged" +
+             (f"; new studios: {', '.join(r['new_studios'][:10])}{' …' if len(r['new_studios']) > 10 else ''}" if r['new_studios'] else '')]
+    if r['changes']:
+        lines.append(f"changed values (earlier values kept as revisions):")
+        lines += [f"  {c['studio_id']} {c['month'][:7]} {c['column']}: {c['old']} -> {c['new']} (revision {c['revision']})" for c in r['changes'][:30]]
+        if len(r['changes']) > 30: lines.append(f"  … and {len(r['changes']) - 30} more (see --json)")
+    if r['dropped_columns']: lines.append(f"note: columns outside the data contract were not stored: {', '.join(r['dropped_columns'])}")
+    return '\n'.join(lines)
+
+@command('validate a data file and upsert it into the studio store by (studio, month); changed months become revisions',
+         arg('--data', required=True, help='CSV or Parquet file of monthly studio data'),
+         arg('--by', default=None, help='who is ingesting (default: the login name)'),
+         render=_render_ingest)
+def ingest(data, by):
+    "Validate, then upsert into the store in one transaction."
+    history = load_history(data)
+    store = cli_store()
+    result = ingest_history(store, history, str(data), by)
+    return dict(file=str(data), store=store.where, **{k: v for k, v in dataclasses.asdict(result).items() if k != 'source_file'})
+
+# %% ../nbs/99_cli.ipynb #c2c351de
+def _render_monitor(r: dict) -> str:
+    lines = [f"{r['store']} (actuals through {r['latest_actual_month']}): {r['forecast_months']} months of {r['forecasts']} logged forecasts "
+             f"have arrived; {r['scored']} ran as planned and are scored, {r['off_plan']} ran off the plan and are not"]
+    if r['scored']:
+        rows = [dict(model=v, horizon=h, **m) for v, hs in r['by_version'].items() for h, m in hs.items()]
+        t = pd.DataFrame(rows).rename(columns={'mape': 'MAPE %', 'bias': 'bias %', 'backtest_mape': 'backtest MAPE %', 'n': 'months'})
+        t['coverage'] = (100 * t.coverage).map('{:.0f} %'.format)
+        lines.append(t.to_string(index=False, float_format='{:.2f}'.format))
+    g = r['goal_seeks']
+    lines.append(f"goal seeks whose target month has arrived: {g['arrived']}, followed {g['followed']}, reached when followed {g['reached_when_followed']}")
+    rule = r['rule']
+    lines.append(f"flags ({'none' if not r['flags'] else len(r['flags'])}; coverage outside {rule['coverage_band'][0]:.0%}–{rule['coverage_band'][1]:.0%} "
+                 f"or MAPE above {rule['error_margin']:g} x the backtest's, judged from {rule['min_scored']} months)")
+    lines += [f"  ! {f}" for f in r['flags']]
+    return '\n'.join(lines)
+
+@command("score the logged forecasts against the months ingested since: MAPE, bias and coverage by model version, horizon and month",
+         arg('--since', default=None, help='only target months from this one on, YYYY-MM (default: all)'),
+         arg('--tolerance', type=float, default=0.10, help='a lever as run within this share of the plan counts as run as planned (default 0.10)'),
+         render=_render_monitor)
+def monitor(since, tolerance):
+    "Monitor logged forecasts against actuals."
+    if not 0 <= tolerance < 1: raise StudioRevenueError(f"--tolerance must be a share between 0 and 1 such as 0.1, got {tolerance}")
+    return monitor_store(cli_store(), since, tolerance)
+
+# %% ../nbs/99_cli.ipynb #89e66bbd
+def _render_retrain(r: dict) -> str:
+    champ = f"champion (version {r['champion_version']}) {r['champion']['mape']:.3f} %, coverage {r['champion']['coverage']:.1%}" if r['champion'] else 'no champion'
+    return (f"backtest (cut-offs {', '.join(r['cutoffs'])}, {r['span']} origins each): challenger {r['challenger']['mape']:.3f} %, "
+            f"coverage {r['challenger']['coverage']:.1%}; {champ}\n"
+            f"{'PROMOTED' if r['promoted'] else 'REFUSED'}: {r['reason']}\n"
+            f"challenger saved to {r['model_dir']}" + (f", registered as version {r['registered_version']}" if r.get('registered_version') else '')
+            + f" ({r['seconds']:.0f} s)")
+
+@command("train a challenger on the store's latest months and promote it only through the gate (see 94_monitor)",
+         arg('--data', default=None, help='CSV or Parquet file (default: the studio store)'),
+         arg('--model-dir', default=None, help='where to save the challenger (default models/challenger-YYYYMMDD-HHMMSS)'),
+         arg('--params', default=None, help='challenger learner parameters, JSON (default: tuned, else the defaults)'),
+         arg('--champion', default='models:/studio_revenue@champion', help='the model to beat (default the champion alias)'),
+         arg('--span', type=int, default=6, help='origins scored after each of the two backtest cut-offs (default 6)'),
+         arg('--max-worse', type=float, default=0.02, help="the challenger's backtest MAPE may exceed the champion's by this share (default 0.02)"),
+         render=_render_retrain)
+def retrain(data, model_dir, params, champion, span, max_worse):
+    "Retrain behind the gate."
+    if not 1 <= span <= 12: raise StudioRevenueError(f"--span must be between 1 and 12, got {span}")
+    if not 0 <= max_worse < 1: raise StudioRevenueError(f"--max-worse must be a share between 0 and 1 such as 0.02, got {max_worse}")
+    target = Path(model_dir or f"models/challenger-{time.strftime('%Y%m%d-%H%M%S')}")
+    if target.exists() and any(target.iterdir()): raise StudioRevenueError(f"--model-dir {target} exists and is not empty; choose another")
+    history = history_from(data)
+    return retrain_model(history, target, json_argument(params, '--params'), champion, span, Gate(max_worse=max_worse),
+                         data_source=str(data) if data else f"the studio store ({safe_url(store_url())})")
