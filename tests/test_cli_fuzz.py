@@ -135,7 +135,8 @@ def test_generated_arguments_never_crash(world, command, monkeypatch):
     _stub_papermill(monkeypatch)
     counted = []
 
-    @settings(max_examples=RUNS[command], deadline=None, derandomize=True, database=None,
+    @settings(max_examples=RUNS[command] * int(os.environ.get('FUZZ_SCALE', 1)), deadline=None,
+              derandomize=not os.environ.get('FUZZ_SCALE'), database=None,
               suppress_health_check=list(HealthCheck))
     @given(st.data())
     def property(data):
