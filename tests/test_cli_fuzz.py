@@ -96,7 +96,7 @@ def argv_for(world, command, draw):
     argv = [command]
     for flag, good in valid.items():
         if good is None: good = str(fresh / ('panel.csv' if flag == '--out' and command == 'generate' else 'x'))
-        if draw(st.integers(0, 9)) < 7:  # present most of the time (required ones left out give a usage error: exit 2)
+        if draw(st.integers(0, 9)) < 9:  # present most of the time (required ones left out give a usage error: exit 2)
             argv += [flag, draw(value(d, good) if draw(st.integers(0, 4)) == 0 else st.just(good))]
     for flag in ('--overwrite', '--seed-compatible', '--no-noise', '--default-params', '--insights', '--json'):
         if flag in {f for fs, _ in COMMANDS[command].arguments for f in fs} | {'--json'} and draw(st.integers(0, 4)) == 0:

@@ -6,8 +6,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from studio_revenue.cli import main, _Heartbeat
-from studio_revenue.core import TEMP_MARK
+from studio_revenue.cli import main
+
+TEMP_MARK = '.studio-revenue-tmp-'   # how the product marks its temporary files (core.TEMP_MARK)
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI = Path(sys.executable).with_name('studio-revenue')
@@ -284,7 +285,8 @@ def test_killed_train_leaves_nothing_behind(small, tmp_path):
     p = subprocess.Popen([str(CLI), 'train', '--data', str(small / 'panel.csv'), '--model-dir', str(tmp_path / 'm'), '--params', SMALL],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     deadline = time.time() + 120
-    while p.poll() is None and time.time() < deadline and not [q for q in tmp_path.iterdir() if TEMP_MARK in q.name]: time.sleep(0.005)
+    hidden_dir = lambda: [q for q in tmp_path.iterdir() if q.name.startswith('.') and q.is_dir()]  # the save's temporary folder
+    while p.poll() is None and time.time() < deadline and not hidden_dir(): time.sleep(0.002)
     p.send_signal(signal.SIGKILL); p.wait()
     assert run('train', '--data', small / 'panel.csv', '--model-dir', tmp_path / 'm', '--overwrite', '--params', SMALL)[0] == 0
     assert sorted(q.name for q in tmp_path.iterdir()) == ['m']
@@ -307,6 +309,7 @@ def test_json_is_quiet_and_a_terminal_gets_a_heartbeat(small, tmp_path, monkeypa
     res = proc('train', '--data', small / 'panel.csv', '--model-dir', tmp_path / 'm', '--params', SMALL, '--json', env=env)
     assert res.returncode == 0 and json.loads(res.stdout)['studios'] == 6
     assert res.stderr.strip() == '', res.stderr
+    from studio_revenue.cli import _Heartbeat
     beats = io.StringIO()
     monkeypatch.setattr(_Heartbeat, 'every', 0.2)
     with contextlib.redirect_stderr(beats), _Heartbeat(enabled=True): time.sleep(0.9)
