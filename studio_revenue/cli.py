@@ -26,10 +26,10 @@ from .tracking import (tracked_run, record_training, resolve_model, promote as p
 from .evaluate import realized_forecasts, metrics_by_horizon, interval_metrics
 
 # %% auto #0
-__all__ = ['log', 'COMMANDS', 'whole', 'real', 'positive', 'MIN_VALIDATION_MONTHS', 'MODEL_HELP', 'REPORT_TEMPLATE', 'Command',
-           'arg', 'command', 'build_parser', 'parse_month', 'main', 'output_path', 'write_table', 'generate',
-           'validate', 'model_arg', 'load_model', 'json_argument', 'train', 'predict', 'evaluate',
-           'check_learner_params', 'optimize', 'report_template', 'report', 'tune', 'promote', 'models']
+__all__ = ['log', 'COMMANDS', 'whole', 'real', 'positive', 'MIN_VALIDATION_MONTHS', 'MIN_LEARN_MONTHS', 'MODEL_HELP',
+           'REPORT_TEMPLATE', 'Command', 'arg', 'command', 'build_parser', 'parse_month', 'main', 'output_path',
+           'write_table', 'generate', 'validate', 'model_arg', 'load_model', 'json_argument', 'train', 'predict',
+           'evaluate', 'check_learner_params', 'optimize', 'report_template', 'report', 'tune', 'promote', 'models']
 
 # %% ../nbs/99_cli.ipynb #f5618b33
 log = logging.getLogger('studio_revenue')
@@ -88,6 +88,7 @@ whole = _typed(True, -10 ** 9, 10 ** 9)   # counts, months, seeds: anything a co
 real = _typed(False)                       # any finite number; the command checks its range
 positive = _typed(False, 0, low_open=True)
 MIN_VALIDATION_MONTHS = 6                 # held-out months `train` needs at the least
+MIN_LEARN_MONTHS = 6                      # months after the first 12 that the weighing fit learns from
 
 def parse_month(value, flag: str) -> pd.Timestamp:
     "A month given as YYYY-MM (or YYYY-MM-DD), as the first day of that month; a named error otherwise."
@@ -402,14 +403,14 @@ def evaluate(model_dir, data, from_month):
 def _validation_months(history: pd.DataFrame, asked: int | None, data, until) -> int:
     "Held-out months for this history, after saying what training needs; a named error when the history is too short."
     n, studios = history.month.nunique(), history.studio_id.nunique()
-    v = asked if asked is not None else max(MIN_VALIDATION_MONTHS, min(VALIDATION_MONTHS, n - MIN_HISTORY - 1))
-    need, least = MIN_HISTORY + 1 + v, MIN_HISTORY + 1 + MIN_VALIDATION_MONTHS
+    v = asked if asked is not None else max(MIN_VALIDATION_MONTHS, min(VALIDATION_MONTHS, n - MIN_HISTORY - MIN_LEARN_MONTHS))
+    need, least = MIN_HISTORY + MIN_LEARN_MONTHS + v, MIN_HISTORY + MIN_LEARN_MONTHS + MIN_VALIDATION_MONTHS
     log.info(f"training on {data}: {studios} studio{'s' if studios != 1 else ''}, {n} months; training needs at least {need} months "
-             f"({MIN_HISTORY} of context, one to learn from, {v} held out to weigh the ensemble and calibrate the ranges; "
+             f"({MIN_HISTORY} of context, {MIN_LEARN_MONTHS} to learn from, {v} held out to weigh the ensemble and calibrate the ranges; "
              f"{least} at the least)")
     if n < need:
         raise StudioRevenueError(f"{data} holds {n} months{f' up to --until {until}' if until else ''}; training needs at least {need} "
-                                 f"({MIN_HISTORY} of context, one to learn from, {v} held out; {CONTRACT_DOC} §3)")
+                                 f"({MIN_HISTORY} of context, {MIN_LEARN_MONTHS} to learn from, {v} held out; {CONTRACT_DOC} §3)")
     return v
 
 _PARAM_RULES = dict(learning_rate=dict(low=0, high=1, low_open=True), subsample=dict(low=0, high=1, low_open=True),

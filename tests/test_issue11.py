@@ -112,7 +112,7 @@ def test_the_24_month_sample_trains_and_train_states_its_minimum(tmp_path):
     assert said < res.stderr.index('[1/3] xgboost')                         # … which logs each learner
     short = tmp_path / 'short.csv'
     pd.read_csv(ROOT / 'data' / 'sample_panel.csv').query("month < '2021-06-01'").to_csv(short, index=False)
-    named_error(*run('train', '--data', short, '--model-dir', tmp_path / 'm2'), 'holds 17 months; training needs at least 19')
+    named_error(*run('train', '--data', short, '--model-dir', tmp_path / 'm2'), 'holds 17 months; training needs at least 24')
 
 
 def test_long_inline_json_is_not_tried_as_a_path(small):
