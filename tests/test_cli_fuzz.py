@@ -136,6 +136,8 @@ assert sum(RUNS.values()) >= 500
 
 @pytest.mark.parametrize('command', list(RUNS))
 def test_generated_arguments_never_crash(world, command, monkeypatch):
+    (world / 'cwd').mkdir(exist_ok=True)
+    monkeypatch.chdir(world / 'cwd')   # relative paths the fuzz makes up land in a scratch folder, not the checkout
     monkeypatch.setenv('STUDIO_REVENUE_TRACKING', 'off')
     monkeypatch.setenv('STUDIO_REVENUE_TUNING_DIR', str(world / 'tuning'))
     _stub_papermill(monkeypatch)
@@ -176,5 +178,6 @@ def test_real_processes_with_generated_arguments(world, data):
     command = data.draw(st.sampled_from(['validate', 'predict', 'optimize', 'generate']))
     argv = argv_for(world, command, data.draw)
     env = {**os.environ, 'STUDIO_REVENUE_TRACKING': 'off'}
-    res = subprocess.run([str(CLI), *argv[0:1], *argv[1:]], capture_output=True, text=True, env=env, timeout=300)
+    (world / 'cwd').mkdir(exist_ok=True)
+    res = subprocess.run([str(CLI), *argv], capture_output=True, text=True, env=env, timeout=300, cwd=world / 'cwd')
     check(res.returncode, res.stdout, res.stderr, argv)
