@@ -1,7 +1,9 @@
 """Packaging in the shape of the nbdev 2 project template: everything is read from settings.ini."""
 from configparser import ConfigParser
-import shlex
+import shlex, shutil
+from pathlib import Path
 import setuptools
+from setuptools.command.build_py import build_py
 
 config = ConfigParser(delimiters=['='])
 config.read('settings.ini', encoding='utf-8')
@@ -20,6 +22,14 @@ requirements = shlex.split(cfg.get('requirements', ''))
 dev_requirements = shlex.split(cfg.get('dev_requirements', ''))
 min_python = cfg['min_python']
 
+class BuildWithTemplates(build_py):
+    "Ship the report template (its source is nbs/templates/) inside the package, so a wheel install runs `report`."
+    def run(self):
+        super().run()
+        dest = Path(self.build_lib) / cfg['lib_path'] / 'templates'
+        dest.mkdir(parents=True, exist_ok=True)
+        for f in sorted(Path('nbs/templates').glob('*.ipynb')): shutil.copyfile(f, dest / f.name)
+
 setuptools.setup(
     name=cfg['lib_name'],
     license=licenses.get(cfg['license'].lower(), cfg['license']),
@@ -36,6 +46,7 @@ setuptools.setup(
     long_description=open('README.md', encoding='utf-8').read(),
     long_description_content_type='text/markdown',
     zip_safe=False,
+    cmdclass={'build_py': BuildWithTemplates},
     entry_points={
         'console_scripts': cfg.get('console_scripts', '').split(),
         'nbdev': [f'{cfg.get("lib_path")}={cfg.get("lib_path")}._modidx:d'],

@@ -4,7 +4,8 @@
 
 # %% ../nbs/00_core.ipynb #969af0da
 from __future__ import annotations
-import difflib, hashlib, math
+import difflib, hashlib, json, math, os, re, secrets, shutil, time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -12,11 +13,15 @@ import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['LEVERS', 'LEVER_NAMES', 'CONTRACT', 'REQUIRED_COLUMNS', 'MONTH_ALIASES', 'DEFAULT_STUDIO_ID', 'StudioRevenueError',
-           'Problem', 'DataContractError', 'Lever', 'check_lever_plan', 'lever_path', 'Column', 'validate_history',
-           'load_history', 'current_levers', 'summarise_history', 'find_project_root']
+__all__ = ['CONTRACT_DOC', 'LEVERS', 'LEVER_NAMES', 'MAX_COUNT', 'MAX_MONEY', 'CONTRACT', 'REQUIRED_COLUMNS', 'MONTH_ALIASES',
+           'DEFAULT_STUDIO_ID', 'TEMP_MARK', 'StudioRevenueError', 'Problem', 'DataContractError', 'show_value',
+           'number_problem', 'parse_number', 'parse_json_argument', 'Lever', 'check_lever_plan', 'lever_path', 'Column',
+           'validate_history', 'load_history', 'current_levers', 'summarise_history', 'find_project_root',
+           'current_umask', 'apply_umask', 'claim_output', 'temp_path', 'clean_stale_temps', 'glob_escape', 'publish']
 
 # %% ../nbs/00_core.ipynb #850c6d5c
+CONTRACT_DOC = 'docs/contract.md'  # the data and command-line contract, shipped with the project
+
 class StudioRevenueError(Exception):
     "A problem the user can fix: bad data, a bad argument or a bad lever plan (CLI exit code 2)."
 
@@ -45,7 +50,86 @@ class DataContractError(StudioRevenueError):
         tail = f"\n  … and {more} more" if more > 0 else ''
         n = len(self.problems)
         super().__init__(f"{n} problem{'s' if n > 1 else ''} in {self.problems[0].file} "
-                         f"(see the data contract, SPEC §1):\n{shown}{tail}")
+                         f"(see the data contract, {CONTRACT_DOC} §1):\n{shown}{tail}")
+
+# %% ../nbs/00_core.ipynb #05927110
+def show_value(v, limit: int = 30) -> str:
+    "A value as given, for a message: never rounded, long ones shortened."
+    if isinstance(v, (bool, np.bool_)): s = str(bool(v))
+    elif isinstance(v, (float, np.floating)): s = repr(float(v))
+    elif isinstance(v, (int, np.integer)):
+        digits = len(str(abs(int(v)))) if abs(int(v)) < 10 ** 4000 else 4000
+        s = str(int(v)) if digits <= 15 else f"a {digits}-digit number"
+    elif isinstance(v, str):
+        t = v.strip()
+        s = f"a {len(t)}-digit number" if len(t) > 15 and t.lstrip('+-').isdigit() else repr(v)
+    else: s = repr(v)
+    return s if len(s) <= limit else s[:limit - 1] + '…'
+
+def _bound(x: float) -> str:
+    return f"{int(x):,}" if float(x).is_integer() and abs(x) >= 10_000 else (str(int(x)) if float(x).is_integer() else repr(float(x)))
+
+def number_problem(name: str, value, low: float | None = None, high: float | None = None, integer: bool = False,
+                   low_open: bool = False, unit: str = '') -> str | None:
+    "Why `value` is not an acceptable number for `name` (finite, whole if `integer`, inside [low, high]), or None."
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        return f"{name} must be a number, got {show_value(value)}"
+    try: x = float(value)
+    except OverflowError: return f"{name} = {show_value(value)} is far too large"
+    if not math.isfinite(x): return f"{name} must be a finite number, got {show_value(value)}"
+    if integer and not x.is_integer(): return f"{name} must be a whole number, got {show_value(value)}"
+    if (low is not None and (x <= low if low_open else x < low)) or (high is not None and x > high):
+        if low is not None and high is not None: rng = f"{_bound(low)}–{_bound(high)}"
+        elif low is not None: rng = f"{'>' if low_open else '≥'} {_bound(low)}"
+        else: rng = f"≤ {_bound(high)}"
+        return f"{name} = {show_value(value)} is outside its range {rng}{' ' + unit if unit else ''}"
+    return None
+
+def parse_number(text, name: str, **rule) -> float | int:
+    "A number typed by a user (command line), checked by `number_problem`; a StudioRevenueError names `name` otherwise."
+    s = str(text).strip()
+    whole = rule.get('integer', False)
+    try: x = int(s) if whole and re.fullmatch(r'[+-]?\d+', s) else float(s.replace('_', '#'))
+    except (ValueError, OverflowError):
+        raise StudioRevenueError(f"{name} must be {'a whole number' if whole else 'a number'}, got {show_value(s)}") from None
+    if (p := number_problem(name, x, **rule)): raise StudioRevenueError(p)
+    return int(x) if whole else x
+
+# %% ../nbs/00_core.ipynb #db5a69e4
+def _finite(s: str) -> float:
+    x = float(s)
+    if not math.isfinite(x): raise ValueError(f"the number {show_value(s)} is too large")
+    return x
+
+def _constant(s: str): raise ValueError(f"{s} is not a number JSON allows")
+
+def _parse_json(text: str, name: str, where: str):
+    try: return json.loads(text, parse_float=_finite, parse_constant=_constant)
+    except json.JSONDecodeError as e:
+        raise StudioRevenueError(f"{name}: {where} is not valid JSON ({e.msg} at line {e.lineno} column {e.colno}); give a JSON "
+                                 f"file or inline JSON such as '{{\"avg_ticket_price\": 150}}'") from None
+    except RecursionError: raise StudioRevenueError(f"{name}: {where} is nested too deeply") from None
+    except ValueError as e: raise StudioRevenueError(f"{name}: {where}: {e}") from None
+
+def parse_json_argument(value: str | None, name: str):
+    "An option given as inline JSON (tried first when it starts with { or [) or as the path of a JSON file."
+    if value is None: return None
+    text = str(value)
+    if text.lstrip()[:1] in ('{', '['): return _parse_json(text, name, 'the inline JSON')
+    path = Path(text)
+    try: is_file = path.is_file()
+    except (OSError, ValueError): is_file = False
+    if not is_file:
+        try: exists = path.exists()
+        except (OSError, ValueError): exists = False
+        if exists: raise StudioRevenueError(f"{name}: {show_value(text, 80)} is a folder, not a JSON file")
+        if path.suffix.lower() == '.json': raise StudioRevenueError(f"{name}: file {show_value(text, 80)} not found")
+        return _parse_json(text, name, f"{show_value(text, 80)} (no such file, so read as inline JSON)")
+    try: raw = path.read_bytes()
+    except OSError as e: raise StudioRevenueError(f"{name}: cannot read {path} ({e.strerror or type(e).__name__})") from None
+    try: body = raw.decode('utf-8-sig')
+    except UnicodeDecodeError as e: raise StudioRevenueError(f"{name}: {path} is not UTF-8 text (byte {e.start}); save it as UTF-8") from None
+    return _parse_json(body, name, str(path))
 
 # %% ../nbs/00_core.ipynb #268cc659
 @dataclass(frozen=True)
@@ -55,19 +139,14 @@ class Lever:
     low: float      # lowest value a plan may set
     high: float     # highest value a plan may set
     unit: str
-    column: str     # the data column (SPEC §1) holding its history
+    column: str     # the data column (docs/contract.md §1) holding its history
     direction: int  # +1: revenue rises with the lever (others held), -1: falls, 0: unknown
     integer: bool   # counts (members, classes) rather than shares or prices
     description: str
 
     def check(self, value) -> str | None:
         "Why `value` is not a valid setting of this lever, or None when it is."
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-            return f"{self.name} must be a number, got {value!r}"
-        if not math.isfinite(value): return f"{self.name} must be a finite number, got {value!r}"
-        if not self.low <= value <= self.high:
-            return f"{self.name} = {value:g} is outside its range {self.low:g}–{self.high:g} {self.unit}"
-        return None
+        return number_problem(self.name, value, self.low, self.high, unit=self.unit)
 
 LEVERS: dict[str, Lever] = {o.name: o for o in [
     Lever('retention_rate', 0.5, 1.0, 'share per month', 'retention_rate', +1, False, 'share of last month\'s members who stay'),
@@ -137,32 +216,35 @@ class Column:
     low: float | None = None
     high: float | None = None
     low_open: bool = False  # True: the value must be strictly above `low`
+    ceiling: float | None = None  # above this a value is not a plausible month of one studio (a unit or typing slip)
 
     def rule(self) -> str:
         if self.low is None: return ''
-        if self.high is not None: return f"between {self.low:g} and {self.high:g}"
-        return f"{'>' if self.low_open else '≥'} {self.low:g}"
+        if self.high is not None: return f"between {_bound(self.low)} and {_bound(self.high)}"
+        return f"{'>' if self.low_open else '≥'} {_bound(self.low)}"
+
+MAX_COUNT, MAX_MONEY = 10_000_000, 1_000_000_000  # ceilings of counts and of money per studio-month
 
 CONTRACT: dict[str, Column] = {o.name: o for o in [
     Column('studio_id', 'text', False),
     Column('month', 'month', True),
     Column('studio_type', 'text', False),
-    Column('total_members', 'int', True, 0),
-    Column('new_members', 'int', True, 0),
-    Column('churned_members', 'int', False, 0),
+    Column('total_members', 'int', True, 0, ceiling=MAX_COUNT),
+    Column('new_members', 'int', True, 0, ceiling=MAX_COUNT),
+    Column('churned_members', 'int', False, 0, ceiling=MAX_COUNT),
     Column('retention_rate', 'float', True, 0, 1),
-    Column('avg_ticket_price', 'float', True, 0, low_open=True),
-    Column('total_classes_held', 'int', True, 0),
-    Column('total_class_attendance', 'int', False, 0),
+    Column('avg_ticket_price', 'float', True, 0, low_open=True, ceiling=MAX_MONEY),
+    Column('total_classes_held', 'int', True, 0, ceiling=MAX_COUNT),
+    Column('total_class_attendance', 'int', False, 0, ceiling=MAX_COUNT),
     Column('class_attendance_rate', 'float', True, 0, 1),
-    Column('staff_count', 'int', False, 0),
+    Column('staff_count', 'int', False, 0, ceiling=MAX_COUNT),
     Column('staff_utilization_rate', 'float', True, 0, 1),
     Column('upsell_rate', 'float', True, 0, 1),
-    Column('total_revenue', 'float', True, 0),
-    Column('membership_revenue', 'float', False, 0),
-    Column('class_pack_revenue', 'float', False, 0),
-    Column('retail_revenue', 'float', False, 0),
-    Column('upsell_revenue', 'float', False, 0),
+    Column('total_revenue', 'float', True, 0, ceiling=MAX_MONEY),
+    Column('membership_revenue', 'float', False, 0, ceiling=MAX_MONEY),
+    Column('class_pack_revenue', 'float', False, 0, ceiling=MAX_MONEY),
+    Column('retail_revenue', 'float', False, 0, ceiling=MAX_MONEY),
+    Column('upsell_revenue', 'float', False, 0, ceiling=MAX_MONEY),
 ]}
 REQUIRED_COLUMNS = tuple(n for n, c in CONTRACT.items() if c.required)
 MONTH_ALIASES = ('month_year',)
@@ -207,6 +289,11 @@ def _show(v) -> str:
     return s if len(s) <= 40 else s[:37] + '...'
 
 # %% ../nbs/00_core.ipynb #fd204f0c
+def _data_lines(path: Path, n_rows: int) -> list[int] | None:
+    "The line number of each data row as an editor shows it (blank lines are skipped by the reader but still counted)."
+    with open(path, 'rb') as f: lines = [i for i, line in enumerate(f, 1) if line.strip()]
+    return lines[1:] if len(lines) == n_rows + 1 else None  # None: quoted line breaks; rows then count from 2
+
 def _read_table(path: Path) -> pd.DataFrame:
     "Read a CSV (as text) or Parquet file, turning every read failure into a DataContractError."
     name = str(path)
@@ -215,7 +302,9 @@ def _read_table(path: Path) -> pd.DataFrame:
     suffix = path.suffix.lower()
     try:
         if suffix in ('.csv', '.txt'):
-            return pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=False)
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=False)
+            frame.attrs['line_numbers'] = _data_lines(path, len(frame))
+            return frame
         if suffix in ('.parquet', '.pq'):
             frame = pd.read_parquet(path)
             for c in frame.columns:  # a damaged file can hold text that only fails when it is read out
@@ -237,6 +326,10 @@ def _check_columns(raw: pd.DataFrame, name: str) -> tuple[pd.DataFrame, list[Pro
     problems, notes = [], []
     cols = [str(c) for c in raw.columns]
     raw = raw.set_axis(cols, axis=1)
+    if len(cols) == 1 and (seps := [d for d in (';', '\t', '|') if d in cols[0]]):
+        sep = {'\t': 'tabs'}.get(seps[0], repr(seps[0]))
+        return raw, [Problem(name, 1, None, f"the header is one column ({show_value(cols[0], 60)}): the file seems to separate "
+                                         f"columns with {sep}; save it comma-separated (see {CONTRACT_DOC} §1)")], notes
     seen = set()
     for c in cols:
         if c in seen: problems.append(Problem(name, 1, c, 'the column appears more than once; keep one'))
@@ -261,10 +354,11 @@ def validate_history(raw: pd.DataFrame, # a table in the data contract, as read 
                     ) -> pd.DataFrame:
     "Check every rule of the data contract and return the clean history, or raise one DataContractError listing every problem."
     if not isinstance(raw, pd.DataFrame): raise StudioRevenueError(f"history must be a pandas DataFrame, got {type(raw).__name__}")
+    lines = raw.attrs.get('line_numbers')
     raw, problems, notes = _check_columns(raw.reset_index(drop=True), source)
     if problems and any(p.row == 1 for p in problems): raise DataContractError(problems)
     if len(raw) == 0: raise DataContractError(problems + [Problem(source, None, None, 'no data rows; the file needs at least one month')])
-    rows = np.arange(len(raw)) + 2  # row 1 is the header, as a spreadsheet shows it
+    rows = np.asarray(lines) if lines is not None and len(lines) == len(raw) else np.arange(len(raw)) + 2  # header = row 1
     out, bad_key = {}, np.zeros(len(raw), dtype=bool)
 
     def report(mask, column, rule_of):
@@ -299,11 +393,14 @@ def validate_history(raw: pd.DataFrame, # a table in the data contract, as read 
         fin = present & np.isfinite(nums)
         if col.kind == 'int':
             with np.errstate(invalid='ignore'): frac = fin & (np.abs(nums - np.round(nums)) > 1e-9)
-            report(frac, name, lambda i: f'{nums[i]:g} is not a whole number')
+            report(frac, name, lambda i: f'{show_value(nums[i])} is not a whole number')
         if col.low is not None:
             below = fin & ((nums <= col.low) if col.low_open else (nums < col.low))
             above = fin & (nums > col.high) if col.high is not None else np.zeros_like(fin)
-            report(below | above, name, lambda i: f'must be {col.rule()} (got {nums[i]:g})')
+            report(below | above, name, lambda i: f'must be {col.rule()} (got {show_value(nums[i])})')
+        if col.ceiling is not None:
+            report(fin & (nums > col.ceiling) & ~above, name, lambda i: f'{show_value(nums[i])} is not a plausible month of one studio '
+                   f'(at most {_bound(col.ceiling)}); check the units')
         out[name] = nums
 
     clean = pd.DataFrame(out)
@@ -346,7 +443,7 @@ def validate_history(raw: pd.DataFrame, # a table in the data contract, as read 
     return clean
 
 def load_history(path: str | Path) -> pd.DataFrame:
-    "Read a CSV or Parquet file of monthly studio data and check it against the data contract (SPEC §1)."
+    "Read a CSV or Parquet file of monthly studio data and check it against the data contract (docs/contract.md §1)."
     path = Path(path)
     return validate_history(_read_table(path), str(path))
 
@@ -377,3 +474,84 @@ def find_project_root(start: str | Path | None = None) -> Path:
     for p in [here, *here.parents]:
         if (p / 'settings.ini').exists(): return p
     raise StudioRevenueError(f"no settings.ini found above {here}; run this from inside the studio_revenue project")
+
+# %% ../nbs/00_core.ipynb #4b621366
+TEMP_MARK = '.studio-revenue-tmp-'
+
+def current_umask() -> int:
+    mask = os.umask(0o022); os.umask(mask)
+    return mask
+
+def apply_umask(path: str | Path, directory: bool = False):
+    "Give `path` the mode a normal file (0666) or folder (0777) gets under the umask."
+    os.chmod(path, (0o777 if directory else 0o666) & ~current_umask())
+
+def _alive(pid: int) -> bool:
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except (PermissionError, OverflowError, ValueError): return True
+    return True
+
+def _os_error(e: OSError, what: str, path: Path) -> StudioRevenueError:
+    return StudioRevenueError(f"{what} {path}: cannot write there ({e.strerror or type(e).__name__}); choose another place")
+
+@contextmanager
+def claim_output(path: str | Path, what: str = '--out'):
+    "Hold an exclusive lock on output `path` for a run; a concurrent run into the same path gets a named error."
+    path = Path(path)
+    lock = path.parent / f".{path.name}.studio-revenue-lock"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for _ in range(3):
+            try: fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666); break
+            except FileExistsError:
+                try: pid = int(lock.read_text().split()[0])
+                except (OSError, ValueError, IndexError): pid = None
+                if pid is not None and _alive(pid):
+                    raise StudioRevenueError(f"{what} {path} is being written by another studio-revenue run (process {pid}); "
+                                             f"wait for it to finish or choose another") from None
+                if pid is None and time.time() - lock.stat().st_mtime < 5: time.sleep(0.2); continue  # being created
+                lock.unlink(missing_ok=True)  # left by a run that was killed
+        else: raise StudioRevenueError(f"{what} {path} is locked by {lock}; remove it if no studio-revenue run is writing there")
+        os.write(fd, f"{os.getpid()}\n".encode()); os.close(fd)
+    except (FileExistsError, NotADirectoryError) as e:
+        raise StudioRevenueError(f"{what} {path}: a part of the path is a file, not a folder ({e.filename})") from None
+    except OSError as e: raise _os_error(e, what, path) from None
+    try: yield path
+    finally: lock.unlink(missing_ok=True)
+
+# %% ../nbs/00_core.ipynb #5658e6ff
+def temp_path(final: str | Path, directory: bool = False) -> Path:
+    "A fresh temporary file or folder beside `final`, marked as the product's, with umask modes."
+    final = Path(final)
+    tmp = final.parent / f".{final.name}{TEMP_MARK}{os.getpid()}-{secrets.token_hex(4)}"
+    if directory: tmp.mkdir(); apply_umask(tmp, True)
+    else: tmp.touch(exist_ok=False); apply_umask(tmp)
+    return tmp
+
+def clean_stale_temps(final: str | Path) -> list[Path]:
+    "Remove temporaries of `final` left by killed runs (their process is gone); returns what was removed."
+    final = Path(final)
+    removed = []
+    if not final.parent.is_dir(): return removed
+    for p in final.parent.glob(f".{glob_escape(final.name)}{TEMP_MARK}*"):
+        pid = p.name[len(f".{final.name}{TEMP_MARK}"):].split('-')[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+            removed.append(p)
+    return removed
+
+def glob_escape(name: str) -> str: return re.sub(r'([*?\[])', r'[\1]', name)
+
+def publish(tmp: Path, final: Path, overwrite: bool, what: str = '--out'):
+    "Move a finished temporary file to `final`: never over an existing file unless `overwrite`."
+    try:
+        if overwrite: os.replace(tmp, final); return
+        try: os.link(tmp, final)
+        except FileExistsError:
+            raise StudioRevenueError(f"{what} {final} already exists; pass --overwrite to replace it or choose another name") from None
+        except OSError: # a file system without hard links: check, then rename (the claim keeps other runs out)
+            if final.exists(): raise StudioRevenueError(f"{what} {final} already exists; pass --overwrite to replace it") from None
+            os.replace(tmp, final)
+    finally:
+        if tmp.exists(): tmp.unlink()

@@ -16,11 +16,13 @@ from sklearn.ensemble import RandomForestRegressor
 import skops.io as sio
 from . import __version__
 from .core import LEVERS, LEVER_NAMES, CONTRACT, StudioRevenueError, lever_path, current_levers
+from .core import TEMP_MARK, temp_path, clean_stale_temps, apply_umask
 from .features import (FeatureBuilder, FEATURES, MONOTONE, MIN_HISTORY, MAX_HORIZON, SKELETON_WINDOW, LEVER_COLUMNS,
                                      SUPPORT_MIN, support_shares)
 
 # %% auto #0
-__all__ = ['log', 'MODEL_FORMAT', 'VALIDATION_MONTHS', 'LEARNERS', 'DEFAULT_PARAMS', 'history_hash', 'RevenueModel']
+__all__ = ['log', 'MODEL_FORMAT', 'VALIDATION_MONTHS', 'LEARNERS', 'DEFAULT_PARAMS', 'MANIFEST', 'history_hash',
+           'manifest_digest', 'read_manifest', 'foreign_entries', 'check_replaceable', 'RevenueModel']
 
 # %% ../nbs/30_ensemble.ipynb #f924e679
 log = logging.getLogger('studio_revenue')
@@ -56,6 +58,54 @@ def history_hash(history: pd.DataFrame) -> str:
 def _mape_by_horizon(actual, predicted, horizon):
     ape = np.abs(predicted - actual) / np.maximum(np.abs(actual), 1e-9)
     return {int(h): round(float(ape[horizon == h].mean() * 100), 3) for h in np.unique(horizon)}
+
+# %% ../nbs/30_ensemble.ipynb #8a84bfaf
+MANIFEST = 'manifest.json'
+
+def manifest_digest(man: dict) -> str:
+    "SHA-256 of a manifest without its own checksum field (keys sorted)."
+    body = json.loads(json.dumps({k: v for k, v in man.items() if k != 'manifest_sha256'}, default=str))  # as read back
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+def read_manifest(model_dir: str | Path) -> dict:
+    "The parsed manifest of a model directory (a JSON object), or a named error."
+    model_dir = Path(model_dir)
+    where = f"model directory {model_dir}"
+    if not (model_dir / MANIFEST).is_file():
+        raise StudioRevenueError(f"{where} has no {MANIFEST}; is it a model made by `studio-revenue train`?")
+    try: man = json.loads((model_dir / MANIFEST).read_text(encoding='utf-8'))
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
+        raise StudioRevenueError(f"{where}: {MANIFEST} is damaged ({type(e).__name__}); retrain") from None
+    except OSError as e: raise StudioRevenueError(f"{where}: cannot read {MANIFEST} ({e.strerror}); check its permissions") from None
+    if not isinstance(man, dict) or not man: raise StudioRevenueError(f"{where}: {MANIFEST} is empty or not a JSON object; retrain")
+    return man
+
+def foreign_entries(model_dir: str | Path) -> list[str] | None:
+    "Entries of `model_dir` that studio_revenue did not write (None: the folder is not a studio_revenue model at all)."
+    model_dir = Path(model_dir)
+    names = sorted(p.name for p in model_dir.iterdir())
+    if not names: return []
+    try: man = read_manifest(model_dir)
+    except StudioRevenueError: return None
+    if man.get('package') != 'studio_revenue' or not isinstance(man.get('files'), dict): return None
+    return [n for n in names if n != MANIFEST and n not in man['files']]
+
+def check_replaceable(model_dir: str | Path, overwrite: bool, what: str = 'model directory'):
+    "Refuse to write into `model_dir` unless it is absent, empty, or (with `overwrite`) a studio_revenue model and nothing else."
+    model_dir = Path(model_dir)
+    if not model_dir.exists(): return
+    if not model_dir.is_dir(): raise StudioRevenueError(f"{what} {model_dir} is a file; give a folder")
+    foreign = foreign_entries(model_dir)
+    if foreign == [] and not any(model_dir.iterdir()): return
+    if foreign is None:
+        shown = ', '.join(sorted(p.name for p in model_dir.iterdir())[:5])
+        raise StudioRevenueError(f"{what} {model_dir} holds files that are not a studio_revenue model ({shown}…); nothing was "
+                                 f"changed: choose an empty or new folder (--overwrite only replaces a model studio_revenue wrote)")
+    if foreign:
+        raise StudioRevenueError(f"{what} {model_dir} holds a model plus files studio_revenue did not write ({', '.join(foreign[:5])}); "
+                                 f"nothing was changed: move them out or choose another folder")
+    if not overwrite:
+        raise StudioRevenueError(f"{what} {model_dir} exists and is not empty; pass --overwrite to replace it or choose another")
 
 # %% ../nbs/30_ensemble.ipynb #cbe86b88
 class RevenueModel:
@@ -193,10 +243,10 @@ class RevenueModel:
             ) -> Path:
         "Save to a directory: manifest.json, xgboost.ubj, lightgbm.txt, random_forest.skops (none executes code on load)."
         model_dir = Path(model_dir)
-        if model_dir.exists() and any(model_dir.iterdir()) and not overwrite:
-            raise StudioRevenueError(f"model directory {model_dir} exists and is not empty; pass --overwrite to replace it or choose another")
+        check_replaceable(model_dir, overwrite)
         model_dir.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=model_dir.parent, prefix=f'.{model_dir.name}.'))
+        for p in clean_stale_temps(model_dir): log.info(f"removed {p.name}, left by a training run that was stopped")
+        tmp = temp_path(model_dir, directory=True)
         try:
             xgb_model, lgb_model = self.learners_['xgboost'], self.learners_['lightgbm']
             (xgb_model.get_booster() if hasattr(xgb_model, 'get_booster') else xgb_model).save_model(tmp / 'xgboost.ubj')
@@ -205,9 +255,16 @@ class RevenueModel:
             for name, write in (extras or {}).items(): write(tmp / name)
             man = self.manifest()
             man['files'] = {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in sorted(tmp.iterdir())}
-            (tmp / 'manifest.json').write_text(json.dumps(man, indent=2))
-            if model_dir.exists(): shutil.rmtree(model_dir)
-            os.replace(tmp, model_dir)
+            man['manifest_sha256'] = manifest_digest(man)
+            (tmp / MANIFEST).write_text(json.dumps(man, indent=2))
+            for f in tmp.iterdir(): apply_umask(f)
+            check_replaceable(model_dir, overwrite)  # again: the folder may have changed during training
+            if model_dir.exists():  # empty, or a model this package wrote: swap it out, then remove it
+                old = temp_path(model_dir, directory=True)
+                os.replace(model_dir, old)
+                os.replace(tmp, model_dir)
+                shutil.rmtree(old)
+            else: os.replace(tmp, model_dir)
         finally:
             if tmp.exists(): shutil.rmtree(tmp)
         return model_dir
@@ -217,15 +274,15 @@ class RevenueModel:
         "Load a saved model directory, refusing one from an incompatible version or with a damaged file."
         model_dir = Path(model_dir)
         where = f"model directory {model_dir}"
-        if not (model_dir / 'manifest.json').is_file():
-            raise StudioRevenueError(f"{where} has no manifest.json; is it a model made by `studio-revenue train`?")
-        try: man = json.loads((model_dir / 'manifest.json').read_text())
-        except (json.JSONDecodeError, UnicodeDecodeError) as e: raise StudioRevenueError(f"{where}: manifest.json is damaged ({e}); retrain") from None
+        man = read_manifest(model_dir)
         if man.get('package') != 'studio_revenue' or man.get('format') != MODEL_FORMAT:
             raise StudioRevenueError(f"{where} was made by {man.get('package', '?')} {man.get('package_version', '?')} in model format "
                                      f"{man.get('format', '?')}; this is studio_revenue {__version__} (format {MODEL_FORMAT}); retrain with `studio-revenue train`")
         if man.get('features') != list(FEATURES) or man.get('levers') != list(LEVER_NAMES):
             raise StudioRevenueError(f"{where} was trained on other features or levers than this version uses; retrain with `studio-revenue train`")
+        if man.get('manifest_sha256') != manifest_digest(man):
+            raise StudioRevenueError(f"{where}: {MANIFEST} was changed after training (its checksum does not match); "
+                                     f"restore it or retrain — edited weights or settings would change every forecast")
         for name, digest in man['files'].items():
             f = model_dir / name
             if not f.is_file(): raise StudioRevenueError(f"{where}: {name} is missing; retrain or restore the directory")
@@ -243,8 +300,12 @@ class RevenueModel:
         except StudioRevenueError: raise
         except Exception as e: raise StudioRevenueError(f"{where}: cannot read the model files ({type(e).__name__}: {e}); retrain") from None
         rf.n_jobs = 1
-        self.builder_ = FeatureBuilder.from_dict(man['builder'])
-        self.weights_, self.validation_, self.training_, self.manifest_ = man['weights'], man['validation'], man['training'], man
+        try:
+            self.builder_ = FeatureBuilder.from_dict(man['builder'])
+            self.weights_, self.validation_, self.training_, self.manifest_ = man['weights'], man['validation'], man['training'], man
+            assert all(isinstance(self.weights_[n], (int, float)) for n in LEARNERS) and isinstance(self.training_['data_hash'], str)
+        except (KeyError, TypeError, ValueError, AttributeError, AssertionError) as e:
+            raise StudioRevenueError(f"{where}: {MANIFEST} lacks or garbles a field ({type(e).__name__}: {str(e)[:80]}); retrain") from None
         return self
 
     @property

@@ -54,7 +54,7 @@ def _month(v, what: str) -> str:
 
 def _require(result: Mapping, keys: Sequence[str], what: str):
     missing = [k for k in keys if k not in result]
-    if missing: raise StudioRevenueError(f"{what} lacks {', '.join(missing)} (see SPEC §3)")
+    if missing: raise StudioRevenueError(f"{what} lacks {', '.join(missing)} (see docs/contract.md §3)")
 
 def _lever_change(name: str, change: Mapping, priority: int | None) -> dict:
     "One lever change in owner's units: shares as %, with `change_points`; prices and counts as they are."
@@ -146,15 +146,15 @@ def _forecast_facts(r: Mapping) -> dict:
     if 'revenue_lower' in last and 'revenue_upper' in last: f['last_month_range_width'] = round(last['revenue_upper'] - last['revenue_lower'], 2)
     return f
 
-def insight_facts(result: Mapping, # a goal seek (SPEC §3 `optimize`) or a forecast (SPEC §3 `predict`) as a dict
+def insight_facts(result: Mapping, # a goal seek (docs/contract.md §3 `optimize`) or a forecast (docs/contract.md §3 `predict`) as a dict
                  ) -> dict:
     "The computed results an insight may use, in the units an owner reads (shares as %); shared by the prompt and the number check."
     if not isinstance(result, Mapping):
-        raise StudioRevenueError(f"insights need a goal-seek or forecast result (a dict as in SPEC §3), got {type(result).__name__}")
+        raise StudioRevenueError(f"insights need a goal-seek or forecast result (a dict as in docs/contract.md §3), got {type(result).__name__}")
     if 'error' in result: raise StudioRevenueError(f"cannot write insights for a failed command: {result['error']}")
     if 'predictions' in result: return _forecast_facts(result)
     if 'target_revenue' in result or 'lever_changes' in result: return _goal_seek_facts(result)
-    raise StudioRevenueError("insights need a goal-seek (`optimize`) or forecast (`predict`) result as in SPEC §3; "
+    raise StudioRevenueError("insights need a goal-seek (`optimize`) or forecast (`predict`) result as in docs/contract.md §3; "
                              f"this one has neither predictions nor target_revenue (keys: {', '.join(map(str, result)) or 'none'})")
 
 # %% ../nbs/90_insights.ipynb #d5eb2bd8
@@ -437,13 +437,35 @@ def llm_settings(model: str | None = None, base_url: str | None = None,
     return LLMSettings(name, url.rstrip('/') if url else None, key, seconds)
 
 # %% ../nbs/90_insights.ipynb #32d877d7
+_RENAMED = {'max_tokens': 'max_completion_tokens'}  # what a reasoning model takes instead
+
+def _refused_parameter(e: Exception, options: dict) -> str | None:
+    "The request option a server refused as unsupported (HTTP 400 naming it), or None."
+    if not isinstance(e, openai.BadRequestError): return None
+    body = e.body if isinstance(e.body, dict) else {}
+    err = body['error'] if isinstance(body.get('error'), dict) else body
+    named = str(err.get('param') or '')
+    if named in options: return named
+    text = f"{named} {e}".lower()
+    return next((k for k in options if k in text and ('unsupported' in text or 'not support' in text)), None)
+
 def _ask_model(settings: LLMSettings, messages: list[dict]) -> str:
-    "The text of the model's first choice; raises the `openai` client's errors."
+    "The text of the model's first choice; a refused option (a reasoning model's temperature, max_tokens) is dropped or renamed and asked again."
     kwargs = dict(api_key=settings.api_key, timeout=settings.timeout, max_retries=0)
     if settings.base_url: kwargs['base_url'] = settings.base_url
+    options = dict(temperature=0, max_tokens=800, response_format={'type': 'json_object'})
     with openai.OpenAI(**kwargs) as client:
-        response = client.chat.completions.create(model=settings.model, messages=messages, temperature=0, max_tokens=800,
-                                                  response_format={'type': 'json_object'})
+        for _ in range(len(options) + 1):
+            try:
+                response = client.chat.completions.create(model=settings.model, messages=messages, **options)
+                break
+            except openai.BadRequestError as e:
+                refused = _refused_parameter(e, options)
+                if refused is None: raise
+                value = options.pop(refused)
+                if refused in _RENAMED: options[_RENAMED[refused]] = value
+                _log.info("insights: %s refuses %s; asking again %s", settings.model, refused,
+                          f"with {_RENAMED[refused]}" if refused in _RENAMED else "without it")
     choices = getattr(response, 'choices', None)
     content = getattr(getattr(choices[0], 'message', None), 'content', None) if choices else None
     if not isinstance(content, str): raise ValueError("the response holds no message text")
@@ -464,7 +486,7 @@ def _failure(e: Exception, settings: LLMSettings) -> str:
     else: why = f"unreadable answer from {where} ({type(e).__name__}: {str(e)[:300]})"
     return redact(why, settings.api_key)
 
-def write_insights(result: Mapping,          # a goal seek (SPEC §3 `optimize`) or a forecast (SPEC §3 `predict`)
+def write_insights(result: Mapping,          # a goal seek (docs/contract.md §3 `optimize`) or a forecast (docs/contract.md §3 `predict`)
                    model: str | None = None, base_url: str | None = None,
                    api_key: str | None = None,  # '' forces the offline writer
                    timeout: float | None = None) -> dict:

@@ -14,12 +14,13 @@ from .features import MAX_HORIZON
 from .ensemble import RevenueModel, LEARNERS, _learner_predict
 
 # %% auto #0
-__all__ = ['INTERVALS_FILE', 'DEFAULT_LEVEL', 'EXTRAPOLATION_WIDTH', 'ConformalIntervals', 'calibrate', 'plan_bounds',
-           'seed_style_bounds', 'forecast_with_intervals']
+__all__ = ['INTERVALS_FILE', 'DEFAULT_LEVEL', 'MIN_CALIBRATION', 'EXTRAPOLATION_WIDTH', 'ConformalIntervals', 'calibrate',
+           'plan_bounds', 'seed_style_bounds', 'forecast_with_intervals']
 
 # %% ../nbs/40_intervals.ipynb #d2bc62bd
 INTERVALS_FILE = 'intervals.npz'
 DEFAULT_LEVEL = 0.9
+MIN_CALIBRATION = 20  # held-out forecasts behind each horizon's range (neighbouring horizons pooled when one horizon has fewer)
 
 def _check_level(level: float):
     if isinstance(level, bool) or not isinstance(level, (int, float, np.floating)) or not 0.5 <= level < 1:
@@ -33,9 +34,18 @@ class ConformalIntervals:
         horizon, actual, predicted = (np.asarray(x, float) for x in (horizon, actual, predicted))
         ok = np.isfinite(actual) & np.isfinite(predicted) & (predicted > 0)
         rel = actual[ok] / predicted[ok] - 1
-        self.errors_ = {int(h): np.sort(rel[horizon[ok] == h]) for h in range(1, MAX_HORIZON + 1)}
-        missing = [h for h, e in self.errors_.items() if len(e) < 20]
-        if missing: raise StudioRevenueError(f"too few calibration forecasts for horizons {missing} (at least 20 each are needed)")
+        own = {int(h): rel[horizon[ok] == h] for h in range(1, MAX_HORIZON + 1)}
+        total = sum(len(e) for e in own.values())
+        if total < MIN_CALIBRATION:
+            raise StudioRevenueError(f"too few held-out forecasts to calibrate the ranges: {total}, at least {MIN_CALIBRATION} are needed; "
+                                     f"train on more months or more studios (docs/contract.md §3, train)")
+        self.errors_, self.pooled_ = {}, {}
+        for h in own:  # a horizon short of forecasts (one studio) borrows those of its nearest horizons
+            lo = hi = h
+            while sum(len(own[k]) for k in range(lo, hi + 1)) < MIN_CALIBRATION:
+                lo, hi = max(lo - 1, 1), min(hi + 1, MAX_HORIZON)
+            self.errors_[h] = np.sort(np.concatenate([own[k] for k in range(lo, hi + 1)]))
+            if (lo, hi) != (h, h): self.pooled_[h] = (lo, hi)
         return self
 
     def quantiles(self, level: float) -> pd.DataFrame:

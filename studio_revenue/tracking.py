@@ -24,38 +24,55 @@ log = logging.getLogger('studio_revenue')
 EXPERIMENT = 'studio_revenue'
 REGISTERED_MODEL = 'studio_revenue'
 
-def project_home() -> Path:
-    "The project folder the package is installed from (where mlruns.db, mlartifacts/ and tuning/ live)."
-    return Path(studio_revenue.__file__).resolve().parents[1]
+def _is_project(folder: Path) -> bool:
+    ini = folder / 'settings.ini'
+    try: return ini.is_file() and any(line.replace(' ', '') == 'lib_name=studio_revenue' for line in ini.read_text().splitlines())
+    except (OSError, UnicodeDecodeError): return False
 
-def tracking_uri() -> str:
-    "MLFLOW_TRACKING_URI, or the project's own SQLite store."
-    return os.environ.get('MLFLOW_TRACKING_URI') or f"sqlite:///{project_home() / 'mlruns.db'}"
+def project_home(where: str | Path | None = None) -> Path | None:
+    "The studio_revenue checkout holding `where` (default: the working directory), where mlruns.db, mlartifacts/ and tuning/ live; None outside one."
+    here = Path(where or Path.cwd()).resolve()
+    return next((p for p in [here, *here.parents] if _is_project(p)), None)
 
-def tracking_enabled() -> bool:
-    return os.environ.get('STUDIO_REVENUE_TRACKING', 'on').lower() not in ('off', '0', 'false', 'no')
+def tracking_uri(where: str | Path | None = None) -> str | None:
+    "MLFLOW_TRACKING_URI, or the SQLite store of the project holding `where`; None when there is neither."
+    if os.environ.get('MLFLOW_TRACKING_URI'): return os.environ['MLFLOW_TRACKING_URI']
+    home = project_home(where)
+    return f"sqlite:///{home / 'mlruns.db'}" if home else None
 
-def _mlflow():
+def tracking_enabled(where: str | Path | None = None) -> bool:
+    "Whether runs about `where` are recorded: tracking is not switched off and there is a store for it."
+    if os.environ.get('STUDIO_REVENUE_TRACKING', 'on').lower() in ('off', '0', 'false', 'no'): return False
+    return tracking_uri(where) is not None
+
+def _mlflow(where: str | Path | None = None):
     "mlflow, imported on first use (it is slow to import) and pointed at the tracking URI."
+    uri = tracking_uri(where)
+    if uri is None: raise StudioRevenueError("no model registry here: run this inside the studio_revenue project folder "
+                                             "or set MLFLOW_TRACKING_URI (docs/contract.md §3)")
     for name in ('alembic', 'mlflow.store.db.utils', 'mlflow.tracking._tracking_service.client'): logging.getLogger(name).setLevel(logging.WARNING)
     import mlflow
-    mlflow.set_tracking_uri(tracking_uri())
+    mlflow.set_tracking_uri(uri)
     return mlflow
 
 def _experiment_id(mlflow) -> str:
     exp = mlflow.get_experiment_by_name(EXPERIMENT)
     if exp is not None: return exp.experiment_id
-    uri = tracking_uri()
+    uri = mlflow.get_tracking_uri()
     artifacts = (Path(uri[len('sqlite:///'):]).parent / 'mlartifacts').as_uri() if uri.startswith('sqlite:///') else None
     return mlflow.create_experiment(EXPERIMENT, artifact_location=artifacts)
 
 @contextlib.contextmanager
-def tracked_run(command: str, params: dict | None = None, tags: dict | None = None):
-    "An MLflow run for one command (yields the mlflow module, or None when tracking is off)."
-    if not tracking_enabled():
+def tracked_run(command: str, params: dict | None = None, tags: dict | None = None,
+                where: str | Path | None = None): # what the run is about (train: the model directory); default: the working directory
+    "An MLflow run for one command (yields the mlflow module, or None when tracking is off or there is no store)."
+    if not tracking_enabled(where):
+        if os.environ.get('STUDIO_REVENUE_TRACKING', 'on').lower() not in ('off', '0', 'false', 'no'):
+            log.info(f"{command}: not recorded in MLflow ({Path(where or Path.cwd())} is outside a studio_revenue project; "
+                     f"set MLFLOW_TRACKING_URI to record it)")
         yield None
         return
-    mlflow = _mlflow()
+    mlflow = _mlflow(where)
     with mlflow.start_run(experiment_id=_experiment_id(mlflow), run_name=command, tags={'command': command, **(tags or {})}):
         if params: mlflow.log_params({k: str(v)[:500] for k, v in params.items()})
         yield mlflow
@@ -82,7 +99,8 @@ def record_training(model: RevenueModel, model_dir: str | Path, data: str, extra
     "Log a train run with the model directory as an artifact and register it; returns run id and version (empty when tracking is off)."
     man = json.loads((Path(model_dir) / 'manifest.json').read_text())
     params = {**flat_params(man['params']), 'data': str(data), 'validation_months': man['validation']['months'], **(extra or {})}
-    with tracked_run('train', params, tags={'data_hash': man['training']['data_hash'], 'model_version': model.version}) as mlflow:
+    with tracked_run('train', params, tags={'data_hash': man['training']['data_hash'], 'model_version': model.version},
+                     where=model_dir) as mlflow:
         if mlflow is None: return {}
         mlflow.log_metrics({**horizon_metrics('val_mape', man['validation']['mape_by_horizon']['ensemble']),
                             'train_seconds': man['training']['seconds'], 'train_rows': man['training']['rows'],
@@ -170,7 +188,7 @@ def nested_params(flat: dict) -> dict:
 
 def tuning_dir() -> Path:
     "Where the Optuna study and the best parameters live (STUDIO_REVENUE_TUNING_DIR, or tuning/ in the project)."
-    return Path(os.environ.get('STUDIO_REVENUE_TUNING_DIR') or project_home() / 'tuning')
+    return Path(os.environ.get('STUDIO_REVENUE_TUNING_DIR') or (project_home() or Path.cwd()) / 'tuning')
 def tuned_params_path() -> Path: return tuning_dir() / 'best_params.json'
 
 def load_tuned_params(path: str | Path | None = None) -> dict | None:

@@ -61,7 +61,7 @@ def test_existing_output_is_kept(panel_csv):
 
 
 @pytest.mark.parametrize('args,needle', [
-    (('generate', '--studios', 'many', '--out', 'x.csv'), "invalid int value: 'many'"),
+    (('generate', '--studios', 'many', '--out', 'x.csv'), "argument --studios: must be a whole number, got 'many'"),
     (('generate', '--months', 1, '--out', 'x.csv'), '--months must be between 2 and 600'),
     (('generate', '--out', 'x.xlsx'), 'use a .csv or .parquet file name'),
     (('validate',), 'the following arguments are required: --data'),

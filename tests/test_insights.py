@@ -213,3 +213,15 @@ def test_bad_input_is_a_user_error():
                      ({**GOAL, 'target_month': 'soon'}, 'is not a month'), ({**FORECAST, 'predictions': [{'month': '2024-07-01'}]}, 'lacks revenue')]:
         with pytest.raises(StudioRevenueError, match=why):
             write_insights(bad, api_key='')
+
+
+def test_a_reasoning_model_is_asked_the_way_it_accepts():
+    "Issue 11: a model refusing temperature / max_tokens (HTTP 400 naming the option) is asked again, not replaced by the offline writer."
+    def refuse(param):
+        return (400, {'error': {'message': f"Unsupported parameter: '{param}' is not supported with this model.",
+                                'type': 'invalid_request_error', 'param': param, 'code': 'unsupported_parameter'}})
+    with local_chat_server([refuse('max_tokens'), refuse('temperature'), json.dumps(GOOD_GOAL)]) as server:
+        used = write_insights(GOAL, base_url=server.base_url, api_key=KEY, model='o3-mini')
+    assert (used['writer'], used['model'], used['reason']) == ('llm', 'o3-mini', None)
+    last = server.requests[-1]['body']
+    assert 'temperature' not in last and 'max_tokens' not in last and last['max_completion_tokens'] == 800

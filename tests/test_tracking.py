@@ -41,7 +41,7 @@ def test_tune_continues_after_kill(panel, tmp_path):
     proc.wait()
     done = _complete_trials(db)
     assert 2 <= done < 8, f'killed with {done} trials finished'
-    res = run('tune', '--data', panel, '--trials', done + 1, '--span', 3, '--json', env=env)
+    res = run('tune', '--data', panel, '--trials', done + 1, '--span', 3, '--json', env={**env, 'STUDIO_REVENUE_LOG': 'INFO'})  # --json is quiet unless asked
     assert res.returncode == 0, res.stderr
     doc = json.loads(res.stdout)
     assert doc['trials'] == done + 1                               # the same study, continued by one trial
