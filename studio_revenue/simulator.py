@@ -47,6 +47,7 @@ class StudioSimulator:
         studios = sorted(counts[counts >= MIN_HISTORY].index)
         if not studios: raise StudioRevenueError(f"no studio has the {MIN_HISTORY} months of history a forecast needs")
         self.scenarios: dict[str, dict] = {}
+        self.on_answer = None  # called as on_answer(kind, studio_id, inputs, outputs, latency_ms) for each goal seek and saved scenario
         self._quiet = False
         self.studio = widgets.Dropdown(options=studios, value=studio_id if studio_id in studios else studios[0], description='studio',
                                        style={'description_width': '170px'}, layout=widgets.Layout(width='420px'))
@@ -193,6 +194,7 @@ class StudioSimulator:
 
     def find_plan(self) -> dict:
         "Goal seek for the target in the chosen month; a plan that reaches it is applied to the sliders."
+        started = time.perf_counter()
         try:
             answer = goal_seek(self.model, self._history, float(self.target.value), int(self.target_month.value), intervals=self.intervals)
         except StudioRevenueError as e:
@@ -211,10 +213,17 @@ class StudioSimulator:
             head = (f"<b style='color:#b00'>Not reachable within the constraints.</b> The best plan reaches {_money(answer['achievable_revenue'])} "
                     f"({100 * answer['achievement_rate']:.1f} % of the target); limited by {binding}. The sliders show that best plan.")
         self.seek_result.value = head + (f"<ol>{steps}</ol>" if steps else '')
+        self._answered('goal_seek', dict(target_revenue=float(self.target.value), months=int(self.target_month.value)), answer, started)
         return answer
+
+    def _answered(self, kind: str, inputs: dict, outputs: dict, started: float):
+        "Hand an answer to `on_answer` (e.g. the studio store's log), if one is set."
+        if self.on_answer is not None:
+            self.on_answer(kind, self.studio.value, inputs, outputs, 1000 * (time.perf_counter() - started))
 
     def save_scenario(self, name: str) -> dict:
         "Keep the current plan and projection under a name, for the comparison table and the chart."
+        started = time.perf_counter()
         name = (name or '').strip() or f"scenario {len(self.scenarios) + 1}"
         fc = self.forecast()
         self.scenarios[name] = dict(studio_id=self.studio.value, plan=self.lever_plan(), forecast=fc)
@@ -224,6 +233,8 @@ class StudioSimulator:
         self.comparison.value = pd.DataFrame(rows).to_html(index=False, float_format=_money, border=0)
         self.scenario_name.value = ''
         self.update()
+        self._answered('scenario', dict(name=name, lever_plan=self.lever_plan(), months=int(self.months.value)),
+                       dict(name=name, predictions=fc[['month', 'revenue', 'members']].to_dict('records')), started)
         return self.scenarios[name]
 
     # ---- layout --------------------------------------------------------------------------------

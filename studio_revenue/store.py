@@ -18,7 +18,7 @@ from .core import StudioRevenueError, CONTRACT, validate_history, load_history
 __all__ = ['log', 'STORE_FILE', 'VALUE_COLUMNS', 'KEY_COLUMNS', 'HEAD', 'metadata', 'studios_table', 'history_table',
            'revisions_table', 'ingests_table', 'LOG_TABLES', 'log_tables', 'BUSY_TIMEOUT_MS', 'StoreUnavailable',
            'project_home', 'store_url', 'safe_url', 'migrate', 'Store', 'open_store', 'IngestResult', 'ingest',
-           'read_history', 'log_answer', 'logged_answers']
+           'read_history', 'log_answer', 'logged_answers', 'store_simulator']
 
 # %% ../nbs/92_store.ipynb #3a80fc38
 log = logging.getLogger('studio_revenue')
@@ -301,3 +301,17 @@ def logged_answers(store: Store, kind: str = 'forecast', since=None) -> pd.DataF
     if since is not None: q = q.where(table.c.created_at >= pd.Timestamp(since).to_pydatetime())
     with store.engine.connect() as conn: rows = conn.execute(q).mappings().all()
     return pd.DataFrame([dict(r) for r in rows], columns=list(table.columns.keys()))
+
+# %% ../nbs/92_store.ipynb #2854ec37
+def store_simulator(model, intervals, store: Store, # a fitted `RevenueModel`, its `ConformalIntervals`, an open store
+                    studios: list[str] | None = None, # studios to offer (default: all in the store)
+                    model_version: str | None = None, **kwargs): # the registry version to log (default: the model's id)
+    "A `StudioSimulator` on the store's history whose goal seeks and saved scenarios are logged in the store."
+    from studio_revenue.simulator import StudioSimulator
+    sim = StudioSimulator(model, intervals, read_history(store, studios), **kwargs)
+    version = model_version or model.version
+    def log(kind, studio_id, inputs, outputs, latency_ms):
+        log_answer(store, kind, studio_id, inputs, outputs, latency_ms, model_version=version, source='widget',
+                   name=inputs.get('name') if kind == 'scenario' else None)
+    sim.on_answer = log
+    return sim
