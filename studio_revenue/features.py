@@ -200,6 +200,7 @@ class FeatureBuilder:
         ctx = dict(month=h.month.to_numpy(), origin_month=calendar, type_code=types, members=m, price=price, visits=D[:, 0],
                    upsold=m * h.upsell_rate.to_numpy(float), revenue=rev, floor=floor, ratio_window=ratio,
                    visit_ceiling=_windows(visits_per_member, W, 0.0).max(axis=1),  # most visits per member in the window
+                   ceiling_members=_windows(m, W, 1.0)[np.arange(len(m)), _windows(visits_per_member, W, 0.0).argmax(axis=1)],
                    ratio_0=ratio[:, -1], ratio_1=ratio[:, -2], ratio_2=ratio[:, -3], ratio_mean3=ratio[:, -3:].mean(1),
                    ratio_mean6=ratio[:, -6:].mean(1), ratio_mean12=ratio.mean(1),
                    other_share=other_w[:, -3:].sum(1) / rev_w[:, -3:].sum(1),
@@ -214,7 +215,12 @@ class FeatureBuilder:
         "Visits a plan can bring: classes × attendance, at most the most visits per member seen lately where the data show a ceiling."
         visits = paths[:, :, _IX['total_classes_held']] * paths[:, :, _IX['class_attendance_rate']]
         if not self.ceiling_: return visits
-        cap = np.maximum(ctx['visit_ceiling'][:, None] * members, np.minimum(visits, ctx['visits'][:, None]))
+        # members book a share of the ceiling month's visits and walk-ins the rest, which does not grow with members:
+        # growth adds visits at the learned pull of members (< 1), a fall removes them in full (never overstated)
+        m_star = ctx['ceiling_members'][:, None]
+        pull = np.where(members > m_star, min(max(self.visits_per_member_, 0.0), 1.0), 1.0)
+        ceiling = ctx['visit_ceiling'][:, None] * m_star * (1 + pull * (members / np.maximum(m_star, 1) - 1))
+        cap = np.maximum(ceiling, np.minimum(visits, ctx['visits'][:, None]))
         return np.minimum(visits, cap)
 
     def horizon(self, ctx: dict[str, np.ndarray], # contexts of k origins (`context`, rows selected)
