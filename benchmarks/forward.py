@@ -55,18 +55,23 @@ def random_plans(rng, state_levers, n, kind):
     return rng.uniform(LOW, HIGH, (n, 7))
 
 
-def what_if_accuracy(model, held, n_plans=500, months=12, seed=0, drop=()):
+def sampled_plans(held, n_plans, months, seed):
+    "The what-if cases scored against the truth: (kind, studio, lever path, true revenue), alternating ±15 % and full-range plans."
     rng = np.random.default_rng(seed)
-    hist = validate_history(held.history.drop(columns=list(drop)))
     studios = list(held.profiles.index)
-    rows = []
     for i in range(n_plans):
         kind = 'within_15pct' if i % 2 == 0 else 'full_range'
         sid = studios[rng.integers(len(studios))]
         state = held.state(sid)
         plan = random_plans(rng, state.levers, 1, kind)[0]
         path = np.repeat(plan[None, None], months, axis=1)
-        truth = project_paths(state, path)['revenue'][0]
+        yield kind, sid, path, project_paths(state, path)['revenue'][0]
+
+
+def what_if_accuracy(model, held, n_plans=500, months=12, seed=0, drop=()):
+    hist = validate_history(held.history.drop(columns=list(drop)))
+    rows = []
+    for kind, sid, path, truth in sampled_plans(held, n_plans, months, seed):
         h = model.studio_history(hist, sid)
         pred = model.predict_paths(h, path)
         last = h.total_revenue.iloc[-1]

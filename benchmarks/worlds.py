@@ -21,12 +21,12 @@ import numpy as np
 import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from studio_revenue.core import LEVERS, LEVER_NAMES, validate_history, current_levers
-from studio_revenue.simulate import generate_panel, project, project_paths, bookable_visits, ECONOMICS
+from studio_revenue.simulate import generate_panel, project, bookable_visits, ECONOMICS
 from studio_revenue.ensemble import RevenueModel
 from studio_revenue.intervals import calibrate, plan_bounds
 from studio_revenue.evaluate import realized_forecasts
 from studio_revenue.goal_seek import goal_seek, check_constraints
-from forward import forecast_accuracy, random_plans, monotonicity, _by_h
+from forward import forecast_accuracy, sampled_plans, monotonicity, _by_h
 from goal_seek import truth_feasible, breaks_constraints, true_revenue, cases
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,17 +44,9 @@ def plan_band(model, intervals, sh, paths, level=LEVEL):
 
 
 def what_if(model, intervals, held, n_plans=400, months=12, seed=0):
-    rng = np.random.default_rng(seed)
     hist = validate_history(held.history)
-    studios = list(held.profiles.index)
     rows = []
-    for i in range(n_plans):
-        kind = 'within_15pct' if i % 2 == 0 else 'full_range'
-        sid = studios[rng.integers(len(studios))]
-        state = held.state(sid)
-        plan = random_plans(rng, state.levers, 1, kind)[0]
-        path = np.repeat(plan[None, None], months, axis=1)
-        truth = project_paths(state, path)['revenue'][0]
+    for kind, sid, path, truth in sampled_plans(held, n_plans, months, seed):
         pred, lo, hi = plan_band(model, intervals, model.studio_history(hist, sid), path)
         outside = bool(pred['outside_support'].any())
         for j in range(months):
