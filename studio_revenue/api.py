@@ -30,7 +30,7 @@ __all__ = ['LeverPlan', 'CurrentState', 'LeverName', 'StudioId', 'BaseMonth', 'S
            'load_serving_model', 'AnswerCache', 'cache_key', 'ForwardRequest', 'MonthForecast', 'ForwardAnswer',
            'Constraints', 'InverseRequest', 'InverseAnswer', 'UnknownStudio', 'data_version', 'studio_months',
            'forward_answer', 'inverse_answer', 'Service', 'answer_for', 'add_error_handlers', 'create_app',
-           'add_routes']
+           'add_routes', 'BatchItem', 'BatchRequest', 'BatchAnswer', 'batch_forward', 'log_many']
 
 # %% ../nbs/96_api.ipynb #00000005
 @dataclass(frozen=True)
@@ -461,6 +461,21 @@ def add_routes(app: FastAPI, service: Service):
     def inverse(req: InverseRequest) -> dict:
         return answer_for(service, 'goal_seek', req, inverse_answer)
 
+    @app.post('/api/v1/predict/batch', response_model=BatchAnswer)
+    def batch(req: BatchRequest) -> dict:
+        t0, serving, store = time.perf_counter(), service.serving, service.store()
+        studios = sorted({i.studio_id for i in req.items})
+        for s in studios: data_version(store, s)                       # 404 naming the first unknown studio
+        history = read_history(store, studios)
+        results = batch_forward(serving, {s: g for s, g in history.groupby('studio_id')}, req)
+        ms = 1000 * (time.perf_counter() - t0) / len(results)
+        ids = log_many(store, 'forecast', [dict(studio_id=it.studio_id, inputs=it.model_dump(mode='json'), outputs=r, latency_ms=ms,
+                                                model_version=serving.version, model_ref=serving.ref, base_month=pd.Timestamp(r['base_month']).date())
+                                           for it, r in zip(req.items, results)])
+        for r, i in zip(results, ids): r['log_id'] = i
+        return dict(model_version=serving.version, interval=req.interval if req.include_confidence_intervals else None, results=results,
+                    plan_months=sum(len(r['predictions']) for r in results), seconds=round(time.perf_counter() - t0, 4))
+
     @app.get('/api/v1/studios/{studio_id}/history')
     def history(studio_id: Annotated[str, PathParam(min_length=1, max_length=100)]) -> dict:
         store = service.store()
@@ -473,3 +488,75 @@ def add_routes(app: FastAPI, service: Service):
     def reload(model: Annotated[str | None, Field(max_length=500)] = None) -> dict:
         "Load the champion now (or `model`), smoke-test it beside the serving one, then switch; on failure the old one keeps serving."
         return service.reload(model)
+
+# %% ../nbs/96_api.ipynb #0000001e
+class BatchItem(BaseModel):
+    "One (studio, plan) pair of a batch."
+    model_config = _STRICT
+    studio_id: StudioId
+    base_month: BaseMonth = None
+    projection_months: int = Field(3, ge=1, le=MAX_HORIZON)
+    levers: LeverPlan = Field(default_factory=LeverPlan)
+
+    _month = field_validator('base_month')(classmethod(lambda cls, v: (_month(v), v)[1]))
+    _lists_cover_the_months = ForwardRequest._lists_cover_the_months
+
+class BatchRequest(BaseModel):
+    model_config = _STRICT
+    items: list[BatchItem] = Field(min_length=1, max_length=2000)
+    include_confidence_intervals: bool = True
+    interval: float = Field(0.9, ge=0.5, le=0.99)
+
+class BatchAnswer(BaseModel):
+    model_version: str
+    interval: float | None
+    results: list[dict]       # per item, in order: studio_id, base_month, predictions (SPEC §3), total_projected_revenue, log_id
+    plan_months: int
+    seconds: float
+
+# %% ../nbs/96_api.ipynb #0000001f
+from .core import lever_path, current_levers
+
+def batch_forward(serving: ServingModel, histories: dict[str, pd.DataFrame], req: BatchRequest) -> list[dict]:
+    "Every item's forecast, scored one group of plans (same studio, base month, horizon, member count) at a time."
+    groups = {}
+    for i, item in enumerate(req.items):
+        groups.setdefault((item.studio_id, item.base_month, item.projection_months, item.levers.current_member_count), []).append(i)
+    out = [None] * len(req.items)
+    for (studio, base_month, H, members), idx in groups.items():
+        h = serving.model.studio_history(_cut(histories[studio], base_month), studio)
+        now = current_levers(h)
+        paths = np.stack([lever_path(now, {n: v for n, v in req.items[i].levers.model_dump(exclude={'current_member_count'}).items()
+                                           if v is not None}, H).to_numpy() for i in idx])
+        res = serving.model.predict_paths(h, paths, members)
+        lo, hi = serving.intervals.bounds(res['revenue'], req.interval)
+        months = pd.date_range(h.month.iloc[-1] + pd.DateOffset(months=1), periods=H, freq='MS').strftime('%Y-%m-%d')
+        ci = req.include_confidence_intervals
+        for j, i in enumerate(idx):
+            rows = [dict(month=m, revenue=round(float(r), 2), revenue_lower=round(float(a), 2) if ci else None,
+                         revenue_upper=round(float(b), 2) if ci else None, members=int(round(mb)))
+                    for m, r, a, b, mb in zip(months, res['revenue'][j], lo[j], hi[j], res['members'][j])]
+            out[i] = dict(studio_id=studio, base_month=f"{h.month.iloc[-1]:%Y-%m-%d}", predictions=rows,
+                          total_projected_revenue=round(float(res['revenue'][j].sum()), 2))
+    return out
+
+def _cut(history: pd.DataFrame, base_month) -> pd.DataFrame:
+    if base_month is None: return history
+    m = _month(base_month)
+    if m not in set(history.month):
+        raise StudioRevenueError(f"base_month {m:%Y-%m} is not a month of studio {history.studio_id.iloc[0]!r}'s history")
+    return history[history.month <= m]
+
+# %% ../nbs/96_api.ipynb #00000020
+from .store import log_tables, _jsonable
+import datetime as dt
+
+def log_many(store: Store, kind: str, rows: list[dict]) -> list[int]:
+    "Write many answers to a log in one transaction (the same columns as `log_answer`); returns their ids in order."
+    table, now = log_tables[kind], dt.datetime.now(dt.timezone.utc)
+    with store.engine.begin() as conn:
+        versions = dict(conn.execute(sa.select(studios_table.c.studio_id, studios_table.c.data_version)
+                                     .where(studios_table.c.studio_id.in_({r['studio_id'] for r in rows}))).all())
+        return [conn.execute(table.insert().values(created_at=now, data_source='store', source='api', data_version=versions.get(r['studio_id']),
+                                                   **{k: _jsonable(v) if k in ('inputs', 'outputs', 'model_info') else v for k, v in r.items()})
+                             .returning(table.c.id)).scalar_one() for r in rows]

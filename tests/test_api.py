@@ -239,3 +239,20 @@ def test_redis_cache_shared_and_never_stale(world, redis_url, tmp_path):
         c = s2.http.post('/api/v1/predict/forward', json=body).json()
         assert c['cached'] is False
     finally: s1.stop(); s2.stop()
+
+
+def test_batch_matches_forward_and_logs_each_plan_once(server):
+    plans = [{'avg_ticket_price': p} for p in (120, 150, 180)] + [{'upsell_rate': [0.1, 0.2, 0.3]}]
+    items = [{'studio_id': s, 'base_month': '2024-06', 'projection_months': 3, 'levers': p} for s in ('s-001', 's-006') for p in plans]
+    before = set(log_rows())
+    r = server.http.post('/api/v1/predict/batch', json={'items': items})
+    assert r.status_code == 200, r.text
+    b = r.json()
+    assert len(b['results']) == 8 and b['plan_months'] == 24
+    assert set(log_rows()) - before == {x['log_id'] for x in b['results']}
+    one = server.http.post('/api/v1/predict/forward', json={**items[5], 'include_confidence_intervals': True}).json()
+    assert [p['revenue'] for p in one['predictions']] == [p['revenue'] for p in b['results'][5]['predictions']]
+    assert b['results'][0]['predictions'][0]['revenue'] < b['results'][2]['predictions'][0]['revenue']  # higher price, more revenue
+    bad = server.http.post('/api/v1/predict/batch', json={'items': items[:1] + [{**items[0], 'studio_id': 'ghost'}]})
+    assert bad.status_code == 404 and 'ghost' in bad.json()['error']
+    assert server.http.post('/api/v1/predict/batch', json={'items': []}).status_code == 422
