@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from cachetools import TTLCache
-from fastapi import FastAPI, Request, Depends, Path as PathParam
+from fastapi import FastAPI, Request, Query, Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
@@ -69,7 +69,9 @@ def load_serving_model(ref: str | Path) -> ServingModel:
     "Resolve, load and smoke-test a model; raises StudioRevenueError naming what went wrong."
     pinned, version = resolve_version(str(ref))
     path = resolve_model(pinned)
-    if not (path / 'manifest.json').is_file(): raise StudioRevenueError(f"{ref}: {path} holds no model (no manifest.json); train one with `studio-revenue train`")
+    try: found = (path / 'manifest.json').is_file()
+    except OSError as e: raise StudioRevenueError(f"{str(ref)[:200]}: cannot be read as a model directory ({e.strerror})") from None
+    if not found: raise StudioRevenueError(f"{ref}: {path} holds no model (no manifest.json); train one with `studio-revenue train`")
     model = RevenueModel.load(path)
     try: intervals = ConformalIntervals.read(path / INTERVALS_FILE)
     except (OSError, ValueError, KeyError) as e: raise StudioRevenueError(f"{ref}: the interval calibration cannot be read ({e})") from None
@@ -158,8 +160,10 @@ StudioId = Annotated[str, Field(min_length=1, max_length=100, pattern=r'^[A-Za-z
 
 def _month(v):
     if v is None: return v
-    try: return pd.Timestamp(v).to_period('M').to_timestamp()
-    except (ValueError, TypeError): raise ValueError(f"base_month must be a month such as 2024-06, got {v!r}") from None
+    try: m = pd.Timestamp(v).to_period('M').to_timestamp()
+    except (ValueError, TypeError): m = None
+    if m is None or not 1900 <= m.year <= 2200: raise ValueError(f"base_month must be a month such as 2024-06 (years 1900-2200), got {v!r}")
+    return m.as_unit('ns')
 BaseMonth = Annotated[Optional[str], Field(None, pattern=r'^\d{4}-\d{2}(-\d{2})?$', description='the last month of history to project from (default: the latest)')]
 
 # %% ../nbs/96_api.ipynb #0000000d
@@ -326,6 +330,7 @@ class Service:
     _store: Store | None = None
     _swap: threading.Lock = field(default_factory=threading.Lock)
     swaps: int = 0
+    responses: dict = field(default_factory=dict)   # status code -> responses sent (health reports it)
 
     def store(self) -> Store:
         "The store, opened on first use (and again after it was unreachable)."
@@ -430,6 +435,14 @@ def create_app(model_ref: str | Path | None = None, # a model directory or model
     if origins:
         from fastapi.middleware.cors import CORSMiddleware
         app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=['GET', 'POST'], allow_headers=['Authorization', 'Content-Type'])
+    @app.middleware('http')
+    async def count(request: Request, call_next):
+        try: response = await call_next(request)
+        except Exception:
+            service.responses[500] = service.responses.get(500, 0) + 1
+            raise
+        service.responses[response.status_code] = service.responses.get(response.status_code, 0) + 1
+        return response
     add_routes(app, service)
     return app
 
@@ -451,7 +464,8 @@ def add_routes(app: FastAPI, service: Service):
         except StoreUnavailable as e: store = dict(reachable=False, error=str(e))
         s = service.serving
         return dict(status='ok' if store['reachable'] else 'degraded', model_version=s.version, model_id=s.model.version,
-                    model_ref=s.ref, swaps=service.swaps, store=store, cache=service.cache.state())
+                    model_ref=s.ref, swaps=service.swaps, store=store, cache=service.cache.state(),
+                    responses={str(k): v for k, v in sorted(service.responses.items())})
 
     @app.post('/api/v1/predict/forward', response_model=ForwardAnswer)
     def forward(req: ForwardRequest) -> dict:
@@ -485,7 +499,7 @@ def add_routes(app: FastAPI, service: Service):
         return dict(studio_id=studio_id, data_version=version, history_months=len(h), months=h.to_dict('records'))
 
     @app.post('/api/v1/admin/reload')
-    def reload(model: Annotated[str | None, Field(max_length=500)] = None) -> dict:
+    def reload(model: Annotated[str | None, Query(min_length=1, max_length=500)] = None) -> dict:
         "Load the champion now (or `model`), smoke-test it beside the serving one, then switch; on failure the old one keeps serving."
         return service.reload(model)
 

@@ -256,3 +256,18 @@ def test_batch_matches_forward_and_logs_each_plan_once(server):
     bad = server.http.post('/api/v1/predict/batch', json={'items': items[:1] + [{**items[0], 'studio_id': 'ghost'}]})
     assert bad.status_code == 404 and 'ghost' in bad.json()['error']
     assert server.http.post('/api/v1/predict/batch', json={'items': []}).status_code == 422
+
+
+def test_fuzzing_from_the_openapi_schema_finds_no_server_error(server):
+    "schemathesis generates ≥ 1,000 requests from /openapi.json (valid and invalid); none may answer ≥ 500."
+    before = server.http.get('/api/v1/health').json()['responses']
+    st = BIN / 'schemathesis'
+    r = subprocess.run([str(st), 'run', server.url + '/openapi.json', '--checks', 'not_a_server_error', '--max-examples', '300',
+                        '--seed', '1', '--workers', '2', '--request-timeout', '60', '--suppress-health-check', 'all'],
+                       capture_output=True, text=True, timeout=900)
+    after = server.http.get('/api/v1/health').json()['responses']
+    sent = {k: after.get(k, 0) - before.get(k, 0) for k in after}
+    print('fuzzing: responses by status', sent)
+    assert sum(sent.values()) >= 1000, (sent, r.stdout[-3000:])
+    assert not any(int(k) >= 500 and n for k, n in sent.items()), (sent, r.stdout[-5000:])
+    assert r.returncode == 0, r.stdout[-5000:]
