@@ -30,7 +30,7 @@ __all__ = ['LeverPlan', 'CurrentState', 'LeverName', 'StudioId', 'BaseMonth', 'S
            'load_serving_model', 'AnswerCache', 'cache_key', 'ForwardRequest', 'MonthForecast', 'ForwardAnswer',
            'Constraints', 'InverseRequest', 'InverseAnswer', 'UnknownStudio', 'data_version', 'studio_months',
            'forward_answer', 'inverse_answer', 'Service', 'answer_for', 'add_error_handlers', 'create_app',
-           'add_routes', 'BatchItem', 'BatchRequest', 'BatchAnswer', 'batch_forward', 'log_many']
+           'add_routes', 'BatchItem', 'BatchRequest', 'ScenarioRequest', 'BatchAnswer', 'batch_forward', 'log_many']
 
 # %% ../nbs/96_api.ipynb #00000005
 @dataclass(frozen=True)
@@ -490,6 +490,33 @@ def add_routes(app: FastAPI, service: Service):
         return dict(model_version=serving.version, interval=req.interval if req.include_confidence_intervals else None, results=results,
                     plan_months=sum(len(r['predictions']) for r in results), seconds=round(time.perf_counter() - t0, 4))
 
+    @app.post('/api/v1/scenarios')
+    def save_scenario(req: ScenarioRequest) -> dict:
+        "Compute a what-if and keep it in the store's scenarios table under a name."
+        answer = answer_for(service, 'forecast', req.forecast, forward_answer)
+        t0 = time.perf_counter()
+        sid = log_answer(service.store(), 'scenario', req.forecast.studio_id, inputs=req.forecast.model_dump(mode='json'), outputs=answer,
+                         latency_ms=0.0, model_version=answer['model_version'], model_ref=service.serving.ref,
+                         base_month=answer['base_month'], source='api', name=req.name)
+        return dict(id=sid, name=req.name, studio_id=req.forecast.studio_id, answer=answer)
+
+    @app.get('/api/v1/scenarios')
+    def list_scenarios(studio_id: Annotated[str | None, Query(max_length=100)] = None) -> list[dict]:
+        "Saved scenarios, newest first, with their headline figures (compare them side by side)."
+        t = log_tables['scenario']
+        q = sa.select(t.c.id, t.c.name, t.c.studio_id, t.c.created_at, t.c.model_version, t.c.outputs).order_by(t.c.id.desc()).limit(500)
+        if studio_id: q = q.where(t.c.studio_id == studio_id)
+        with service.store().engine.connect() as conn: rows = conn.execute(q).mappings().all()
+        return [dict(id=r['id'], name=r['name'], studio_id=r['studio_id'], created_at=str(r['created_at']), model_version=r['model_version'],
+                     total_projected_revenue=(r['outputs'] or {}).get('total_projected_revenue')) for r in rows]
+
+    @app.get('/api/v1/scenarios/{scenario_id}')
+    def get_scenario(scenario_id: int) -> dict:
+        t = log_tables['scenario']
+        with service.store().engine.connect() as conn: r = conn.execute(sa.select(t).where(t.c.id == scenario_id)).mappings().first()
+        if r is None: raise UnknownStudio(f"no saved scenario {scenario_id}")
+        return dict(id=r['id'], name=r['name'], studio_id=r['studio_id'], created_at=str(r['created_at']), request=r['inputs'], answer=r['outputs'])
+
     @app.get('/api/v1/studios/{studio_id}/history')
     def history(studio_id: Annotated[str, PathParam(min_length=1, max_length=100)]) -> dict:
         store = service.store()
@@ -520,6 +547,12 @@ class BatchRequest(BaseModel):
     items: list[BatchItem] = Field(min_length=1, max_length=2000)
     include_confidence_intervals: bool = True
     interval: float = Field(0.9, ge=0.5, le=0.99)
+
+class ScenarioRequest(BaseModel):
+    "A named what-if to keep."
+    model_config = _STRICT
+    name: str = Field(min_length=1, max_length=200)
+    forecast: ForwardRequest
 
 class BatchAnswer(BaseModel):
     model_version: str

@@ -271,3 +271,17 @@ def test_fuzzing_from_the_openapi_schema_finds_no_server_error(server):
     assert sum(sent.values()) >= 1000, (sent, r.stdout[-3000:])
     assert not any(int(k) >= 500 and n for k, n in sent.items()), (sent, r.stdout[-5000:])
     assert r.returncode == 0, r.stdout[-5000:]
+
+
+def test_scenarios_saved_listed_and_read_back(server):
+    body = {'name': 'price 170', 'forecast': {**FORWARD_EXAMPLE, 'levers': {'avg_ticket_price': 170}}}
+    saved = server.http.post('/api/v1/scenarios', json=body)
+    assert saved.status_code == 200, saved.text
+    s = saved.json()
+    listed = server.http.get('/api/v1/scenarios', params={'studio_id': 's-001'}).json()
+    assert listed[0]['id'] == s['id'] and listed[0]['name'] == 'price 170'
+    assert listed[0]['total_projected_revenue'] == s['answer']['total_projected_revenue']
+    back = server.http.get(f"/api/v1/scenarios/{s['id']}").json()
+    assert back['answer']['predictions'] == s['answer']['predictions'] and back['request']['levers']['avg_ticket_price'] == 170
+    assert server.http.get('/api/v1/scenarios/999999').status_code == 404
+    assert server.http.post('/api/v1/scenarios', json={**body, 'name': ''}).status_code == 422
