@@ -258,13 +258,13 @@ def test_batch_matches_forward_and_logs_each_plan_once(server):
     assert server.http.post('/api/v1/predict/batch', json={'items': []}).status_code == 422
 
 
-def test_fuzzing_from_the_openapi_schema_finds_no_server_error(server):
+def test_fuzzing_from_the_openapi_schema_finds_no_server_error(server, tmp_path):
     "schemathesis generates ≥ 1,000 requests from /openapi.json (valid and invalid); none may answer ≥ 500."
     before = server.http.get('/api/v1/health').json()['responses']
     st = BIN / 'schemathesis'
     r = subprocess.run([str(st), 'run', server.url + '/openapi.json', '--checks', 'not_a_server_error', '--max-examples', '300',
                         '--seed', '1', '--workers', '2', '--request-timeout', '60', '--suppress-health-check', 'all'],
-                       capture_output=True, text=True, timeout=900)
+                       capture_output=True, text=True, timeout=900, cwd=tmp_path)  # its .schemathesis/ cache stays out of the checkout
     after = server.http.get('/api/v1/health').json()['responses']
     sent = {k: after.get(k, 0) - before.get(k, 0) for k in after}
     print('fuzzing: responses by status', sent)
