@@ -13,7 +13,7 @@ MONTH ?= latest
 DATA ?= $(DEMO_DATA)
 MODEL ?= $(DEMO_MODEL)
 
-.PHONY: install test sync-check demo loop report lab mlflow-ui tune benchmark clean-venv
+.PHONY: install test sync-check demo loop report lab mlflow-ui tune benchmark clean-venv serve
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -76,6 +76,15 @@ loop: $(STAMP)
 	echo "== ingest"; $(BIN)/studio-revenue ingest --data data/demo_month_$$next.csv || exit 1; \
 	echo "== monitor"; $(BIN)/studio-revenue monitor || exit 1; \
 	echo "== retrain behind the gate"; $(BIN)/studio-revenue retrain --model-dir models/challenger-month-$$next
+
+# The HTTP API on the demo model (SPEC §4) at 127.0.0.1:$(PORT) (docs at /docs); trains and ingests the demo first if there is no model.
+PORT ?= 8000
+serve: $(STAMP)
+	@test -f $(DEMO_MODEL)/manifest.json || { echo "== no demo model yet: generating, ingesting and training it (make demo's first steps)"; \
+	  $(BIN)/studio-revenue generate --studios 200 --months 60 --seed 1 --out $(DEMO_DATA) --overwrite && \
+	  $(BIN)/studio-revenue ingest --data $(DEMO_DATA) && \
+	  $(BIN)/studio-revenue train --data $(DEMO_DATA) --until $(DEMO_TRAIN_UNTIL) --model-dir $(DEMO_MODEL) --overwrite --promote; } || exit 1
+	$(BIN)/studio-revenue serve --model $(or $(SERVE_MODEL),$(DEMO_MODEL)) --port $(PORT)
 
 # The monthly evaluation report: make report MONTH=YYYY-MM [DATA=… MODEL=…]; refuses to replace an existing report.
 report: $(STAMP)

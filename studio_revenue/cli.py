@@ -30,7 +30,7 @@ __all__ = ['log', 'COMMANDS', 'whole', 'real', 'positive', 'MIN_VALIDATION_MONTH
            'REPORT_TEMPLATE', 'Command', 'arg', 'command', 'build_parser', 'parse_month', 'main', 'output_path',
            'write_table', 'generate', 'validate', 'model_arg', 'load_model', 'json_argument', 'train', 'predict',
            'evaluate', 'check_learner_params', 'optimize', 'report_template', 'report', 'tune', 'promote', 'models',
-           'cli_store', 'history_from', 'model_info', 'ingest', 'monitor', 'retrain']
+           'cli_store', 'history_from', 'model_info', 'ingest', 'monitor', 'retrain', 'serve']
 
 # %% ../nbs/99_cli.ipynb #f5618b33
 log = logging.getLogger('studio_revenue')
@@ -787,3 +787,20 @@ def retrain(data, model_dir, params, champion, span, max_worse):
     history = history_from(data)
     return retrain_model(history, target, json_argument(params, '--params'), champion, span, Gate(max_worse=max_worse),
                          data_source=str(data) if data else f"the studio store ({safe_url(store_url())})")
+
+# %% ../nbs/99_cli.ipynb #a9e1c0d2
+@command('the HTTP API (SPEC §4): forward, inverse, history, health and /docs, on 127.0.0.1 by default',
+         arg('--model-dir', '--model', dest='model_dir', default='models:/studio_revenue@champion', help=MODEL_HELP + ' (default: the champion)'),
+         arg('--host', default='127.0.0.1', help='address to listen on (default 127.0.0.1: this machine only)'),
+         arg('--port', type=int, default=8000, help='port (default 8000)'),
+         arg('--poll', type=float, default=None, help='seconds between checks of the champion alias; a new champion is swapped in (default: off)'))
+def serve(model_dir, host, port, poll):
+    "Serve the API until interrupted."
+    import uvicorn
+    from studio_revenue.api import create_app
+    if not 1 <= port <= 65535: raise StudioRevenueError(f"--port must be between 1 and 65535, got {port}")
+    app = create_app(model_dir, poll_seconds=poll)
+    served = app.state.service.reload()   # load and smoke-test before listening: a bad model is exit 2
+    log.info(f"serving model version {served['model_version']} on http://{host}:{port} (docs at /docs)")
+    uvicorn.run(app, host=host, port=port, log_level=os.environ.get('STUDIO_REVENUE_LOG', 'warning').lower())
+    return dict(stopped=True, host=host, port=port, model_version=served['model_version'])

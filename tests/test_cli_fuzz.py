@@ -88,6 +88,7 @@ def valid_options(d, command) -> dict:
         'tune': {'--data': str(d / 'panel.csv'), '--trials': '1', '--study': 'fuzz', '--until': '2021-12', '--span': '3', '--timeout': '5'},
         'promote': {'--version': '1', '--alias': 'champion'},
         'models': {},
+        'serve': {'--model-dir': str(d / 'model'), '--host': '127.0.0.1', '--port': '8000', '--poll': '5'},
     }.get(command)
     if valid is None:  # a command added later: every option that takes a value gets generated values
         valid = {fs[0]: 'x' for fs, kw in COMMANDS[command].arguments if kw.get('action') is None}
@@ -126,6 +127,8 @@ def _stub_papermill(monkeypatch):
         nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(f"report {kw.get('parameters')}")])
         nbformat.write(nb, output)
     monkeypatch.setattr(papermill, 'execute_notebook', execute_notebook)
+    import uvicorn   # `serve` loads and smoke-tests the model for real, then would listen until interrupted: not here
+    monkeypatch.setattr(uvicorn, 'run', lambda app, **kw: None)
 
 
 RUNS = {'generate': 50, 'validate': 50, 'train': 40, 'predict': 120, 'optimize': 75, 'evaluate': 45, 'report': 40, 'tune': 45,
@@ -159,7 +162,7 @@ def test_generated_arguments_never_crash(world, command, monkeypatch):
 
 
 
-@pytest.mark.parametrize('command', ['generate', 'validate', 'train', 'predict', 'optimize', 'evaluate', 'report', 'models'])
+@pytest.mark.parametrize('command', ['generate', 'validate', 'train', 'predict', 'optimize', 'evaluate', 'report', 'models', 'serve'])
 def test_the_valid_arguments_succeed(world, command, monkeypatch):
     "The fuzz starts from argument lists that work: every option at its valid value exits 0."
     monkeypatch.setenv('STUDIO_REVENUE_TRACKING', 'off')
