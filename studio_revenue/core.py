@@ -15,9 +15,10 @@ import pandas as pd
 # %% auto #0
 __all__ = ['CONTRACT_DOC', 'LEVERS', 'LEVER_NAMES', 'MAX_COUNT', 'MAX_MONEY', 'CONTRACT', 'REQUIRED_COLUMNS', 'MONTH_ALIASES',
            'DEFAULT_STUDIO_ID', 'TEMP_MARK', 'StudioRevenueError', 'Problem', 'DataContractError', 'show_value',
-           'number_problem', 'parse_number', 'parse_json_argument', 'Lever', 'check_lever_plan', 'lever_path', 'Column',
-           'validate_history', 'load_history', 'current_levers', 'summarise_history', 'find_project_root',
-           'current_umask', 'apply_umask', 'claim_output', 'temp_path', 'clean_stale_temps', 'glob_escape', 'publish']
+           'number_problem', 'parse_number', 'parse_json_argument', 'Lever', 'lever_label', 'describe_change',
+           'check_lever_plan', 'lever_path', 'Column', 'validate_history', 'load_history', 'current_levers',
+           'summarise_history', 'find_project_root', 'current_umask', 'apply_umask', 'claim_output', 'temp_path',
+           'clean_stale_temps', 'glob_escape', 'publish']
 
 # %% ../nbs/00_core.ipynb #850c6d5c
 CONTRACT_DOC = 'docs/contract.md'  # the data and command-line contract, shipped with the project
@@ -143,21 +144,45 @@ class Lever:
     direction: int  # +1: revenue rises with the lever (others held), -1: falls, 0: unknown
     integer: bool   # counts (members, classes) rather than shares or prices
     description: str
+    label: str      # a short name for a control or a table column: 'Ticket price'
+    phrase: str     # the lever in a sentence: 'the average ticket price'
 
     def check(self, value) -> str | None:
         "Why `value` is not a valid setting of this lever, or None when it is."
         return number_problem(self.name, value, self.low, self.high, unit=self.unit)
 
 LEVERS: dict[str, Lever] = {o.name: o for o in [
-    Lever('retention_rate', 0.5, 1.0, 'share per month', 'retention_rate', +1, False, 'share of last month\'s members who stay'),
-    Lever('avg_ticket_price', 50, 500, 'currency per member-month', 'avg_ticket_price', +1, False, 'average monthly membership price'),
-    Lever('class_attendance_rate', 0.4, 1.0, 'share', 'class_attendance_rate', +1, False, 'share of class spots filled'),
-    Lever('new_members_monthly', 0, 100, 'members per month', 'new_members', +1, True, 'members won each month'),
-    Lever('staff_utilization_rate', 0.6, 1.0, 'share', 'staff_utilization_rate', +1, False, 'share of paid staff hours that are booked'),
-    Lever('upsell_rate', 0.0, 0.5, 'share', 'upsell_rate', +1, False, 'share of members buying add-ons'),
-    Lever('total_classes_held', 50, 500, 'classes per month', 'total_classes_held', +1, True, 'classes on the schedule'),
+    Lever('retention_rate', 0.5, 1.0, 'share per month', 'retention_rate', +1, False, 'share of last month\'s members who stay',
+          'Member retention', 'monthly member retention'),
+    Lever('avg_ticket_price', 50, 500, 'currency per member-month', 'avg_ticket_price', +1, False, 'average monthly membership price',
+          'Ticket price', 'the average ticket price'),
+    Lever('class_attendance_rate', 0.4, 1.0, 'share', 'class_attendance_rate', +1, False, 'share of class spots filled',
+          'Class attendance', 'class attendance (share of spots filled)'),
+    Lever('new_members_monthly', 0, 100, 'members per month', 'new_members', +1, True, 'members won each month',
+          'New members a month', 'new members won each month'),
+    Lever('staff_utilization_rate', 0.6, 1.0, 'share', 'staff_utilization_rate', +1, False, 'share of paid staff hours that are booked',
+          'Staff utilisation', 'staff utilisation (share of paid hours booked)'),
+    Lever('upsell_rate', 0.0, 0.5, 'share', 'upsell_rate', +1, False, 'share of members buying add-ons',
+          'Upsell rate', 'the upsell rate (share of members buying add-ons)'),
+    Lever('total_classes_held', 50, 500, 'classes per month', 'total_classes_held', +1, True, 'classes on the schedule',
+          'Classes held', 'classes held each month'),
 ]}
 LEVER_NAMES: tuple[str, ...] = tuple(LEVERS)
+
+# %% ../nbs/00_core.ipynb #8ac0338a
+def lever_label(name: str) -> str:
+    "The short name of a lever for a control or a table ('Ticket price'); other names pass through, readable."
+    return LEVERS[name].label if name in LEVERS else str(name).replace('_', ' ').capitalize()
+
+def describe_change(lever: str, current: float, new: float) -> str:
+    "One lever change as an instruction, e.g. 'Raise the average ticket price from 150.00 to 170.00 (+13.3 %)'."
+    o = LEVERS[lever]
+    verb = 'Raise' if new > current else 'Lower'
+    if 'share' in o.unit:
+        return f"{verb} {o.phrase} from {100 * current:.1f} % to {100 * new:.1f} % ({100 * (new - current):+.1f} points)"
+    if 'currency' in o.unit:
+        return f"{verb} {o.phrase} from {current:,.2f} to {new:,.2f} ({100 * (new / current - 1):+.1f} %)"
+    return f"{verb} {o.phrase} from {current:,.0f} to {new:,.0f} ({new - current:+,.0f})"
 
 # %% ../nbs/00_core.ipynb #0b2b5578
 def _suggest(name, choices):

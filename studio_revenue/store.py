@@ -307,7 +307,7 @@ def store_simulator(model, intervals, store: Store, # a fitted `RevenueModel`, i
                     studios: list[str] | None = None, # studios to offer (default: all in the store)
                     model_version: str | None = None, **kwargs): # the registry version to log (default: the model's id)
     "A `StudioSimulator` on the store's history whose goal seeks and saved scenarios are logged in the store."
-    from studio_revenue.simulator import StudioSimulator
+    from studio_revenue.widget import StudioSimulator
     sim = StudioSimulator(model, intervals, read_history(store, studios), **kwargs)
     version = model_version or model.version
     def log(kind, studio_id, inputs, outputs, latency_ms):
