@@ -15,10 +15,10 @@ import pandas as pd
 # %% auto #0
 __all__ = ['CONTRACT_DOC', 'LEVERS', 'LEVER_NAMES', 'MAX_COUNT', 'MAX_MONEY', 'CONTRACT', 'REQUIRED_COLUMNS', 'MONTH_ALIASES',
            'DEFAULT_STUDIO_ID', 'TEMP_MARK', 'StudioRevenueError', 'Problem', 'DataContractError', 'show_value',
-           'number_problem', 'parse_number', 'parse_json_argument', 'Lever', 'lever_label', 'describe_change',
-           'check_lever_plan', 'lever_path', 'Column', 'validate_history', 'load_history', 'current_levers',
-           'summarise_history', 'find_project_root', 'current_umask', 'apply_umask', 'claim_output', 'temp_path',
-           'clean_stale_temps', 'glob_escape', 'publish']
+           'number_problem', 'parse_number', 'parse_json_argument', 'Lever', 'lever_label', 'lever_phrase',
+           'describe_change', 'check_lever_plan', 'lever_path', 'Column', 'validate_history', 'load_history',
+           'current_levers', 'summarise_history', 'find_project_root', 'current_umask', 'apply_umask', 'claim_output',
+           'temp_path', 'clean_stale_temps', 'glob_escape', 'publish']
 
 # %% ../nbs/00_core.ipynb #850c6d5c
 CONTRACT_DOC = 'docs/contract.md'  # the data and command-line contract, shipped with the project
@@ -173,6 +173,10 @@ LEVER_NAMES: tuple[str, ...] = tuple(LEVERS)
 def lever_label(name: str) -> str:
     "The short name of a lever for a control or a table ('Ticket price'); other names pass through, readable."
     return LEVERS[name].label if name in LEVERS else str(name).replace('_', ' ').capitalize()
+
+def lever_phrase(name: str) -> str:
+    "A lever inside a sentence ('the average ticket price'); other names pass through, readable."
+    return LEVERS[name].phrase if name in LEVERS else str(name).replace('_', ' ')
 
 def describe_change(lever: str, current: float, new: float) -> str:
     "One lever change as an instruction, e.g. 'Raise the average ticket price from 150.00 to 170.00 (+13.3 %)'."

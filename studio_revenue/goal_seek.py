@@ -8,14 +8,14 @@ import math
 from typing import Mapping
 import numpy as np
 import pandas as pd
-from .core import LEVERS, LEVER_NAMES, StudioRevenueError, current_levers, _suggest
+from .core import LEVERS, LEVER_NAMES, StudioRevenueError, current_levers, describe_change, _suggest
 from .features import MAX_HORIZON, SKELETON_WINDOW, SUPPORT_MIN
 from .ensemble import RevenueModel
 from .intervals import ConformalIntervals
 
 # %% auto #0
 __all__ = ['DEFAULT_CONSTRAINTS', 'MAX_INCREASE', 'CONSTRAINT_KEYS', 'DEFAULT_EFFORT', 'PLAN_LABELS', 'RELATIVE_EFFORT',
-           'MAX_TARGET_RATIO', 'check_constraints', 'effort_weights', 'describe_change', 'lower_quantile', 'goal_seek']
+           'MAX_TARGET_RATIO', 'check_constraints', 'effort_weights', 'lower_quantile', 'goal_seek']
 
 # %% ../nbs/60_goal_seek.ipynb #188a8868
 DEFAULT_CONSTRAINTS = dict(max_retention_increase=0.05, max_ticket_increase=20.0, max_new_members_increase=10)  # the seed's
@@ -245,22 +245,6 @@ def _coalitions(base: np.ndarray, plan: np.ndarray) -> tuple[np.ndarray, np.ndar
     points = np.repeat(base[None], len(masks), axis=0)
     points[:, changed] = np.where(take, plan[changed], base[changed])
     return changed, points
-
-# %% ../nbs/60_goal_seek.ipynb #4ed41e6d
-_WORDS = dict(retention_rate=('monthly member retention', 'share'), avg_ticket_price=('the average ticket price', 'price'),
-              class_attendance_rate=('class attendance (share of spots filled)', 'share'),
-              new_members_monthly=('new members won each month', 'count'),
-              staff_utilization_rate=('staff utilisation (share of paid hours booked)', 'share'),
-              upsell_rate=('the upsell rate (share of members buying add-ons)', 'share'),
-              total_classes_held=('classes held each month', 'count'))
-
-def describe_change(lever: str, current: float, new: float) -> str:
-    "One lever change as an instruction, e.g. 'Raise the average ticket price from 150.00 to 170.00 (+13.3 %)'."
-    what, kind = _WORDS[lever]
-    verb = 'Raise' if new > current else 'Lower'
-    if kind == 'share': return f"{verb} {what} from {100 * current:.1f} % to {100 * new:.1f} % ({100 * (new - current):+.1f} points)"
-    if kind == 'price': return f"{verb} {what} from {current:,.2f} to {new:,.2f} ({100 * (new / current - 1):+.1f} %)"
-    return f"{verb} {what} from {current:,.0f} to {new:,.0f} ({new - current:+,.0f})"
 
 # %% ../nbs/60_goal_seek.ipynb #0d4a915c
 MAX_TARGET_RATIO = 100  # a target above this many times the last month's revenue is refused as a likely units mistake

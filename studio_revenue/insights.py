@@ -13,7 +13,7 @@ from typing import Iterator, Mapping, Sequence
 from urllib.parse import urlsplit, urlunsplit
 import openai
 import pandas as pd
-from .core import LEVERS, StudioRevenueError
+from .core import LEVERS, StudioRevenueError, lever_phrase
 
 # %% auto #0
 __all__ = ['REPLY_FIELDS', 'DEFAULT_MODEL', 'DEFAULT_TIMEOUT', 'ENV_MODEL', 'ENV_TIMEOUT', 'insight_facts', 'check_numbers',
@@ -23,10 +23,6 @@ __all__ = ['REPLY_FIELDS', 'DEFAULT_MODEL', 'DEFAULT_TIMEOUT', 'ENV_MODEL', 'ENV
 # %% ../nbs/90_insights.ipynb #277a779d
 _log = logging.getLogger(__name__)
 
-_LEVER_WORDS = dict(retention_rate='monthly member retention', avg_ticket_price='the average ticket price',
-                    class_attendance_rate='class attendance (share of spots filled)', new_members_monthly='new members won each month',
-                    staff_utilization_rate='staff utilisation (share of paid hours booked)',
-                    upsell_rate='the upsell rate (share of members buying add-ons)', total_classes_held='classes held each month')
 _CONSTRAINT_WORDS = dict(max_retention_increase='the cap on raising retention', max_ticket_increase='the cap on raising the ticket price',
                          max_new_members_increase='the cap on adding new members')
 
@@ -35,7 +31,7 @@ def _is_share(lever: str) -> bool: return lever in LEVERS and 'share' in LEVERS[
 def _constraint_words(name: str) -> str:
     "A binding constraint's name (`max_ticket_increase`, `locked.upsell_rate`, `bounds.upsell_rate`) in plain words."
     kind, _, lever = name.partition('.')
-    what = _LEVER_WORDS.get(lever, lever.replace('_', ' '))
+    what = lever_phrase(lever)
     if kind == 'locked': return f"the lock on {what}"
     if kind == 'bounds': return f"the bounds set on {what}"
     return _CONSTRAINT_WORDS.get(name, name.replace('_', ' '))
@@ -63,7 +59,7 @@ def _lever_change(name: str, change: Mapping, priority: int | None) -> dict:
     cur, new = _number(change, 'current', what), _number(change, 'recommended', what)
     share = _is_share(name)
     scale = 100 if share else 1
-    out = dict(lever=name, what=_LEVER_WORDS.get(name, name.replace('_', ' ')),
+    out = dict(lever=name, what=lever_phrase(name),
                unit='%' if share else LEVERS[name].unit if name in LEVERS else '', current=round(cur * scale, 2), recommended=round(new * scale, 2))
     out['change_points' if share else 'change'] = round((new - cur) * scale, 2)
     if change.get('change_pct') is not None: out['change_pct'] = round(_number(change, 'change_pct', what), 2)
@@ -101,7 +97,7 @@ def _goal_seek_facts(r: Mapping) -> dict:
     f['binding_constraints'] = [str(c) for c in r.get('binding_constraints') or []]
     relax = [x for x in r.get('relaxations') or [] if isinstance(x, Mapping) and 'lever' in x]
     if relax:
-        f['relaxations'] = [dict(lever=x['lever'], what=_LEVER_WORDS.get(x['lever'], x['lever']),
+        f['relaxations'] = [dict(lever=x['lever'], what=lever_phrase(x['lever']),
                                  constraints=[str(c) for c in x.get('constraints') or []],
                                  revenue_if_relaxed=round(_number(x, 'revenue_if_relaxed', what), 2),
                                  revenue_gain=round(_number(x, 'revenue_gain', what), 2), reaches_target=bool(x.get('reaches_target')))
