@@ -10,8 +10,9 @@ import openai
 import pytest
 
 from studio_revenue.core import StudioRevenueError
-from studio_revenue.insights import (check_numbers, check_reply, insight_facts, insight_messages, llm_settings, local_chat_server,
-                                     offline_insights, unsupported_numbers, write_insights)
+from studio_revenue.facts import check_numbers, insight_facts, unsupported_numbers
+from studio_revenue.insights import check_reply, insight_messages, llm_settings, offline_insights, write_insights
+from chat_server import local_chat_server   # tests/chat_server.py: a stand-in chat server
 
 KEY = 'sk-test-LEAKCHECK-0123456789abcdef'
 ENV = ('OPENAI_API_KEY', 'OPENAI_BASE_URL', 'STUDIO_REVENUE_LLM_MODEL', 'STUDIO_REVENUE_LLM_TIMEOUT')
