@@ -317,7 +317,7 @@ def _show(v) -> str:
     s = repr(v) if isinstance(v, str) else str(v)
     return s if len(s) <= 40 else s[:37] + '...'
 
-# %% ../nbs/00_core.ipynb #fd204f0c
+# %% ../nbs/00_core.ipynb #a0f0bdf5
 def _data_lines(path: Path, n_rows: int) -> list[int] | None:
     "The line number of each data row as an editor shows it (blank lines are skipped by the reader but still counted)."
     with open(path, 'rb') as f: lines = [i for i, line in enumerate(f, 1) if line.strip()]
@@ -350,6 +350,7 @@ def _read_table(path: Path) -> pd.DataFrame:
         raise DataContractError([Problem(name, None, None, f'cannot be read as {kind}: {msg}')]) from None
     raise DataContractError([Problem(name, None, None, f"unsupported file type {suffix or '(none)'!r}; use .csv or .parquet")])
 
+# %% ../nbs/00_core.ipynb #3d822bbe
 def _check_columns(raw: pd.DataFrame, name: str) -> tuple[pd.DataFrame, list[Problem], list[str]]:
     "Resolve the month alias, find missing, duplicated and blank-named columns."
     problems, notes = [], []
@@ -378,16 +379,9 @@ def _check_columns(raw: pd.DataFrame, name: str) -> tuple[pd.DataFrame, list[Pro
             problems.append(Problem(name, None, c, f"missing required column{_suggest(c, [x for x in cols if x not in CONTRACT])}"))
     return raw, problems, notes
 
-def validate_history(raw: pd.DataFrame, # a table in the data contract, as read from a file
-                     source: str = '<DataFrame>', # the file name used in problems
-                    ) -> pd.DataFrame:
-    "Check every rule of the data contract and return the clean history, or raise one DataContractError listing every problem."
-    if not isinstance(raw, pd.DataFrame): raise StudioRevenueError(f"history must be a pandas DataFrame, got {type(raw).__name__}")
-    lines = raw.attrs.get('line_numbers')
-    raw, problems, notes = _check_columns(raw.reset_index(drop=True), source)
-    if problems and any(p.row == 1 for p in problems): raise DataContractError(problems)
-    if len(raw) == 0: raise DataContractError(problems + [Problem(source, None, None, 'no data rows; the file needs at least one month')])
-    rows = np.asarray(lines) if lines is not None and len(lines) == len(raw) else np.arange(len(raw)) + 2  # header = row 1
+# %% ../nbs/00_core.ipynb #d40c6dea
+def _check_values(raw: pd.DataFrame, source: str, rows: np.ndarray, problems: list) -> tuple[dict, np.ndarray]:
+    "Convert each contract column by its kind, appending a Problem per bad cell; the columns and the rows with a bad key."
     out, bad_key = {}, np.zeros(len(raw), dtype=bool)
 
     def report(mask, column, rule_of):
@@ -431,11 +425,11 @@ def validate_history(raw: pd.DataFrame, # a table in the data contract, as read 
             report(fin & (nums > col.ceiling) & ~above, name, lambda i: f'{show_value(nums[i])} is not a plausible month of one studio '
                    f'(at most {_bound(col.ceiling)}); check the units')
         out[name] = nums
+    return out, bad_key
 
-    clean = pd.DataFrame(out)
-    if 'studio_id' not in clean:
-        clean.insert(0, 'studio_id', DEFAULT_STUDIO_ID)
-        notes.append(f"no studio_id column: the file is read as one studio with id {DEFAULT_STUDIO_ID!r}")
+# %% ../nbs/00_core.ipynb #d00721d8
+def _check_keys(clean: pd.DataFrame, rows: np.ndarray, bad_key: np.ndarray, source: str, problems: list):
+    "Each studio's months unique and consecutive, one studio type per studio: a Problem for each break."
     if 'month' in clean:
         keys = clean.loc[~bad_key, ['studio_id', 'month']].assign(row=rows[~bad_key])
         dup = keys.duplicated(['studio_id', 'month'], keep=False)
@@ -455,8 +449,10 @@ def validate_history(raw: pd.DataFrame, # a table in the data contract, as read 
         n_types = clean.groupby('studio_id').studio_type.nunique()
         for sid in n_types[n_types > 1].index:
             problems.append(Problem(source, None, 'studio_type', f"studio {sid!r} has more than one studio_type ({', '.join(sorted(clean.studio_type[clean.studio_id == sid].unique()))}); keep one per studio"))
-    if problems: raise DataContractError(sorted(problems, key=lambda p: (p.row or 0)))
 
+# %% ../nbs/00_core.ipynb #12210dbf
+def _finish(clean: pd.DataFrame, raw: pd.DataFrame, notes: list, source: str) -> pd.DataFrame:
+    "Whole numbers as integers, defaults noted, extra columns kept at the end, rows sorted by studio and month."
     for name, col in CONTRACT.items():
         if col.kind == 'int' and name in clean and not np.isnan(clean[name]).any(): clean[name] = clean[name].round().astype('int64')
     for name in [c for c in CONTRACT if c in clean and not CONTRACT[c].required and CONTRACT[c].kind != 'text']:
@@ -470,6 +466,26 @@ def validate_history(raw: pd.DataFrame, # a table in the data contract, as read 
     clean = clean.sort_values(['studio_id', 'month'], kind='stable').reset_index(drop=True)
     clean.attrs.update(source=source, notes=notes)
     return clean
+
+# %% ../nbs/00_core.ipynb #c415923d
+def validate_history(raw: pd.DataFrame, # a table in the data contract, as read from a file
+                     source: str = '<DataFrame>', # the file name used in problems
+                    ) -> pd.DataFrame:
+    "Check every rule of the data contract and return the clean history, or raise one DataContractError listing every problem."
+    if not isinstance(raw, pd.DataFrame): raise StudioRevenueError(f"history must be a pandas DataFrame, got {type(raw).__name__}")
+    lines = raw.attrs.get('line_numbers')
+    raw, problems, notes = _check_columns(raw.reset_index(drop=True), source)
+    if problems and any(p.row == 1 for p in problems): raise DataContractError(problems)
+    if len(raw) == 0: raise DataContractError(problems + [Problem(source, None, None, 'no data rows; the file needs at least one month')])
+    rows = np.asarray(lines) if lines is not None and len(lines) == len(raw) else np.arange(len(raw)) + 2  # header = row 1
+    out, bad_key = _check_values(raw, source, rows, problems)
+    clean = pd.DataFrame(out)
+    if 'studio_id' not in clean:
+        clean.insert(0, 'studio_id', DEFAULT_STUDIO_ID)
+        notes.append(f"no studio_id column: the file is read as one studio with id {DEFAULT_STUDIO_ID!r}")
+    _check_keys(clean, rows, bad_key, source, problems)
+    if problems: raise DataContractError(sorted(problems, key=lambda p: (p.row or 0)))
+    return _finish(clean, raw, notes, source)
 
 def load_history(path: str | Path) -> pd.DataFrame:
     "Read a CSV or Parquet file of monthly studio data and check it against the data contract (docs/contract.md §1)."
