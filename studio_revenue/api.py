@@ -511,7 +511,7 @@ def add_routes(app: FastAPI, service: Service):
                      total_projected_revenue=(r['outputs'] or {}).get('total_projected_revenue')) for r in rows]
 
     @app.get('/api/v1/scenarios/{scenario_id}')
-    def get_scenario(scenario_id: int) -> dict:
+    def get_scenario(scenario_id: Annotated[int, PathParam(ge=1, le=2 ** 63 - 1)]) -> dict:  # a store id
         t = log_tables['scenario']
         with service.store().engine.connect() as conn: r = conn.execute(sa.select(t).where(t.c.id == scenario_id)).mappings().first()
         if r is None: raise UnknownStudio(f"no saved scenario {scenario_id}")
