@@ -196,7 +196,7 @@ class MonthForecast(BaseModel):
     members: int
 
 class ForwardAnswer(BaseModel):
-    "SPEC §3 `predict` plus the original design's scenario_id and month_1…month_H."
+    "docs/contract.md §3 `predict` plus the original design's scenario_id and month_1…month_H."
     studio_id: str
     base_month: str
     model_version: str
@@ -213,7 +213,7 @@ class ForwardAnswer(BaseModel):
 
 # %% ../nbs/96_api.ipynb #0000000e
 class Constraints(BaseModel):
-    "SPEC §3 constraints (all optional)."
+    "docs/contract.md §3 constraints (all optional)."
     model_config = _STRICT
     max_retention_increase: float | None = Field(None, ge=0, le=0.5)
     max_ticket_increase: float | None = Field(None, ge=0, le=450)
@@ -235,7 +235,7 @@ class InverseRequest(BaseModel):
     _month = field_validator('base_month')(classmethod(lambda cls, v: (_month(v), v)[1]))
 
 class InverseAnswer(BaseModel):
-    "SPEC §3 `optimize` plus the original design's optimization_id."
+    "docs/contract.md §3 `optimize` plus the original design's optimization_id."
     model_config = ConfigDict(extra='allow')
     studio_id: str
     model_version: str
@@ -279,7 +279,7 @@ def studio_months(store: Store, studio_id: str, base_month: str | None) -> pd.Da
 
 # %% ../nbs/96_api.ipynb #00000012
 def forward_answer(serving: ServingModel, history: pd.DataFrame, req: ForwardRequest) -> dict:
-    "The cacheable part of a forward answer (no ids): SPEC §3 predict plus month_1…month_H."
+    "The cacheable part of a forward answer (no ids): docs/contract.md §3 predict plus month_1…month_H."
     plan = {n: v for n, v in req.levers.model_dump(exclude={'current_member_count'}).items() if v is not None}
     H = req.projection_months
     fc = forecast_with_intervals(serving.model, serving.intervals, history, req.studio_id, plan, H, req.interval,
@@ -310,7 +310,7 @@ def _with_current_state(history: pd.DataFrame, state: BaseModel) -> pd.DataFrame
     return history
 
 def inverse_answer(serving: ServingModel, history: pd.DataFrame, req: InverseRequest) -> dict:
-    "The cacheable part of a goal-seek answer (no ids): SPEC §3 optimize."
+    "The cacheable part of a goal-seek answer (no ids): docs/contract.md §3 optimize."
     constraints = req.constraints.model_dump(exclude_none=True)
     constraints = {k: v for k, v in constraints.items() if v not in ([], {})}
     history = _with_current_state(history, req.current_state)
@@ -427,7 +427,7 @@ def create_app(model_ref: str | Path | None = None, # a model directory or model
         stop.set()
 
     app = FastAPI(title='studio_revenue', version='1', lifespan=lifespan,
-                  description='What-if forecasts and goal seek for fitness studios (SPEC §4).')
+                  description='What-if forecasts and goal seek for fitness studios (docs/contract.md §4).')
     app.state.service = service
     add_error_handlers(app)
     _limits_and_token(app, max_body, token or os.environ.get('STUDIO_REVENUE_API_TOKEN'))
@@ -511,7 +511,7 @@ def add_routes(app: FastAPI, service: Service):
                      total_projected_revenue=(r['outputs'] or {}).get('total_projected_revenue')) for r in rows]
 
     @app.get('/api/v1/scenarios/{scenario_id}')
-    def get_scenario(scenario_id: int) -> dict:
+    def get_scenario(scenario_id: Annotated[int, PathParam(ge=1, le=2 ** 63 - 1)]) -> dict:  # a store id
         t = log_tables['scenario']
         with service.store().engine.connect() as conn: r = conn.execute(sa.select(t).where(t.c.id == scenario_id)).mappings().first()
         if r is None: raise UnknownStudio(f"no saved scenario {scenario_id}")
@@ -557,7 +557,7 @@ class ScenarioRequest(BaseModel):
 class BatchAnswer(BaseModel):
     model_version: str
     interval: float | None
-    results: list[dict]       # per item, in order: studio_id, base_month, predictions (SPEC §3), total_projected_revenue, log_id
+    results: list[dict]       # per item, in order: studio_id, base_month, predictions (docs/contract.md §3), total_projected_revenue, log_id
     plan_months: int
     seconds: float
 

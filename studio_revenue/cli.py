@@ -789,7 +789,7 @@ def retrain(data, model_dir, params, champion, span, max_worse):
                          data_source=str(data) if data else f"the studio store ({safe_url(store_url())})")
 
 # %% ../nbs/99_cli.ipynb #a9e1c0d2
-@command('the HTTP API (SPEC §4): forward, inverse, history, health and /docs, on 127.0.0.1 by default',
+@command('the HTTP API (docs/contract.md §4): forward, inverse, history, health and /docs, on 127.0.0.1 by default',
          arg('--model-dir', '--model', dest='model_dir', default='models:/studio_revenue@champion', help=MODEL_HELP + ' (default: the champion)'),
          arg('--host', default='127.0.0.1', help='address to listen on (default 127.0.0.1: this machine only)'),
          arg('--port', type=int, default=8000, help='port (default 8000)'),

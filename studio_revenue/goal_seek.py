@@ -255,8 +255,9 @@ _TRADE_ROUNDS = 1       # rounds of trades around the best plan
 def _check_target(target_revenue, months, studio_history) -> float:
     if isinstance(months, bool) or not isinstance(months, (int, np.integer)) or not 1 <= months <= MAX_HORIZON:
         raise StudioRevenueError(f"months must be a whole number from 1 to {MAX_HORIZON}, got {months!r}")
-    if not _is_number(target_revenue) or target_revenue <= 0:
-        raise StudioRevenueError(f"target revenue must be a positive number (monthly revenue in month {months}), got {target_revenue!r}")
+    if not _is_number(target_revenue) or target_revenue < 1:
+        raise StudioRevenueError(f"target revenue must be a positive number of at least 1 (monthly revenue in month {months}, "
+                                 f"in currency units), got {target_revenue!r}")
     last = float(studio_history.total_revenue.iloc[-1])
     if target_revenue > MAX_TARGET_RATIO * last:
         raise StudioRevenueError(f"target revenue {target_revenue:,.2f} is more than {MAX_TARGET_RATIO} times the studio's revenue in its last month "

@@ -1,7 +1,7 @@
 """The HTTP API started for real: uvicorn in a subprocess on a free 127.0.0.1 port, serving a small model trained once
 for this module on a generated panel ingested into a temporary SQLite store (conftest's DATABASE_URL); Redis is a real
 redis-server started on a free port. These need real processes, hence pytest rather than the notebook."""
-import json, os, shutil, socket, subprocess, sys, time
+import json, os, shutil, socket, subprocess, sys, tempfile, time
 from pathlib import Path
 import httpx
 import pandas as pd
@@ -52,16 +52,21 @@ class Server:
     def __init__(self, args=(), env=None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # the server's output goes to a file: a pipe nobody reads fills up and blocks the server mid-log
+        self.log = tempfile.NamedTemporaryFile('w+', prefix='studio-revenue-serve-', suffix='.log', delete=False)
         self.proc = subprocess.Popen([str(BIN / 'studio-revenue'), 'serve', '--port', str(self.port), *args],
-                                     env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                                     env={**os.environ, **(env or {})}, stdout=self.log, stderr=subprocess.STDOUT, text=True)
         deadline = time.time() + 120
         while time.time() < deadline:
-            if self.proc.poll() is not None: raise AssertionError(f"serve exited {self.proc.returncode}: {self.proc.stdout.read()[-3000:]}")
+            if self.proc.poll() is not None: raise AssertionError(f"serve exited {self.proc.returncode}: {self.output()[-3000:]}")
             try:
                 if httpx.get(self.url + '/api/v1/health', timeout=1).status_code == 200: break
             except httpx.TransportError: time.sleep(0.3)
         else: raise AssertionError('serve did not answer within 120 s')
         self.http = httpx.Client(base_url=self.url, timeout=60)
+
+    def output(self) -> str:
+        return Path(self.log.name).read_text(errors='replace')
 
     def stop(self):
         self.http.close()
@@ -271,6 +276,7 @@ def test_fuzzing_from_the_openapi_schema_finds_no_server_error(server, tmp_path)
     assert sum(sent.values()) >= 1000, (sent, r.stdout[-3000:])
     assert not any(int(k) >= 500 and n for k, n in sent.items()), (sent, r.stdout[-5000:])
     assert r.returncode == 0, r.stdout[-5000:]
+    assert 'Exception in ASGI application' not in server.output(), server.output()[-5000:]   # nothing unhandled either
 
 
 def test_scenarios_saved_listed_and_read_back(server):
