@@ -11,7 +11,7 @@ from studio_revenue.core import validate_history
 from studio_revenue.simulate import generate_panel
 from studio_revenue.ensemble import RevenueModel, DEFAULT_PARAMS
 from studio_revenue.evaluate import realized_forecasts, metrics_by_horizon
-from studio_revenue.tracking import tune
+from studio_revenue.tuning import tune
 
 ROOT = Path(__file__).resolve().parents[1]
 say = lambda *a: print(*a, file=sys.stderr, flush=True)

@@ -21,8 +21,8 @@ from .intervals import ConformalIntervals, calibrate, forecast_with_intervals, I
 from .goal_seek import goal_seek
 from .insights import write_insights
 from .tracking import (tracked_run, record_training, resolve_model, promote as promote_version, model_versions,
-                                     load_tuned_params, tuned_params_path, tune as tune_study, horizon_metrics, tracking_uri, flat_params,
-                                     close_stale_runs, tracking_enabled)
+                                     horizon_metrics, tracking_uri, flat_params, close_stale_runs, tracking_enabled)
+from .tuning import load_tuned_params, tuned_params_path, tune as tune_study
 from .evaluate import realized_forecasts, metrics_by_horizon, interval_metrics
 
 # %% auto #0

@@ -13,8 +13,8 @@ from .core import StudioRevenueError, LEVERS, LEVER_NAMES
 from .ensemble import RevenueModel, DEFAULT_PARAMS, LEARNERS
 from .intervals import calibrate, INTERVALS_FILE
 from .evaluate import rolling_backtest
-from .tracking import (tracked_run, record_training, resolve_model, promote as promote_version, default_cutoffs,
-                                     load_tuned_params, REGISTERED_MODEL)
+from .tracking import tracked_run, record_training, resolve_model, promote as promote_version, REGISTERED_MODEL
+from .tuning import default_cutoffs, load_tuned_params
 from .store import Store, logged_answers, read_history
 
 # %% auto #0
