@@ -17,7 +17,7 @@ __all__ = ['log', 'EXPERIMENT', 'REGISTERED_MODEL', 'project_home', 'tracking_ur
            'close_stale_runs', 'flat_params', 'horizon_metrics', 'record_training', 'resolve_model', 'promote',
            'model_versions']
 
-# %% ../nbs/55_tracking.ipynb #5de66339
+# %% ../nbs/55_tracking.ipynb #c222a8e7
 log = logging.getLogger('studio_revenue')
 EXPERIMENT = 'studio_revenue'
 REGISTERED_MODEL = 'studio_revenue'
@@ -43,6 +43,7 @@ def tracking_enabled(where: str | Path | None = None) -> bool:
     if os.environ.get('STUDIO_REVENUE_TRACKING', 'on').lower() in ('off', '0', 'false', 'no'): return False
     return tracking_uri(where) is not None
 
+# %% ../nbs/55_tracking.ipynb #cd4b69ed
 def _mlflow(where: str | Path | None = None):
     "mlflow, imported on first use (it is slow to import) and pointed at the tracking URI."
     uri = tracking_uri(where)
@@ -84,6 +85,7 @@ def close_stale_runs(command: str) -> int:
     for r in stale: mlflow.MlflowClient().set_terminated(r.info.run_id, status='KILLED')
     return len(stale)
 
+# %% ../nbs/55_tracking.ipynb #acaf6d7d
 def flat_params(params: dict) -> dict:
     "{'xgboost': {'max_depth': 4}} -> {'xgboost.max_depth': 4}"
     return {f"{learner}.{k}": v for learner, p in params.items() for k, v in p.items()}
@@ -92,7 +94,7 @@ def horizon_metrics(prefix: str, by_horizon: dict) -> dict:
     "{1: 0.9, 2: 1.0} -> {'prefix_h1': 0.9, 'prefix_h2': 1.0}"
     return {f"{prefix}_h{int(h)}": float(v) for h, v in by_horizon.items() if v is not None and np.isfinite(v)}
 
-# %% ../nbs/55_tracking.ipynb #7061afd8
+# %% ../nbs/55_tracking.ipynb #ac8d166e
 def record_training(model: RevenueModel, model_dir: str | Path, data: str, extra: dict | None = None) -> dict:
     "Log a train run with the model directory as an artifact and register it; returns run id and version (empty when tracking is off)."
     man = json.loads((Path(model_dir) / 'manifest.json').read_text())
@@ -117,6 +119,7 @@ def _register(mlflow, source, run_id, man) -> str:
                                     tags={'data_hash': man['training']['data_hash'], 'val_mape_h1': str(man['validation']['mape_by_horizon']['ensemble'].get('1', ''))})
     return str(v.version)
 
+# %% ../nbs/55_tracking.ipynb #bd7edf8c
 def resolve_model(ref: str | Path) -> Path:
     "A local model directory for `ref`: a directory, or models:/NAME@ALIAS or models:/NAME/VERSION from the registry."
     ref = str(ref)
