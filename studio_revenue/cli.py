@@ -602,7 +602,8 @@ def _write_report(dest: Path, targets: list[Path], when, data, local_model: Path
         log.info(f"running the evaluation notebook for {when:%Y-%m} (a minute or two)")
         pm.execute_notebook(str(report_template()), str(work / 'evaluation.ipynb'), kernel_name='python3', cwd=str(work),
                             parameters=dict(month=f"{when:%Y-%m}", data_path=str(Path(data).resolve()), model_dir=str(local_model.resolve()),
-                                            studios=subset), progress_bar=True, log_output=False)
+                                            studios=subset), progress_bar=_is_terminal(sys.stderr) and log.isEnabledFor(logging.INFO),
+                            log_output=False)
         html, _ = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True).from_notebook_node(
             nbformat.read(work / 'evaluation.ipynb', as_version=4))
         (work / 'evaluation.html').write_text(html, encoding='utf-8')

@@ -4,7 +4,7 @@
 
 # %% ../nbs/30_ensemble.ipynb #f8f13b44
 from __future__ import annotations
-import hashlib, json, logging, os, shutil, tempfile, time, zipfile
+import hashlib, json, logging, os, shutil, sys, tempfile, time, zipfile
 from datetime import datetime, timezone
 from pathlib import Path
 import numpy as np
@@ -25,7 +25,7 @@ from .features import (FeatureBuilder, FEATURES, MONOTONE, MIN_HISTORY, MAX_HORI
 
 # %% auto #0
 __all__ = ['log', 'MODEL_FORMAT', 'VALIDATION_MONTHS', 'LEARNERS', 'DEFAULT_PARAMS', 'RF_MAX_ROWS', 'MANIFEST', 'history_hash',
-           'manifest_digest', 'read_manifest', 'foreign_entries', 'check_replaceable', 'RevenueModel']
+           'progress_bar', 'manifest_digest', 'read_manifest', 'foreign_entries', 'check_replaceable', 'RevenueModel']
 
 # %% ../nbs/30_ensemble.ipynb #f924e679
 log = logging.getLogger('studio_revenue')
@@ -66,6 +66,15 @@ def history_hash(history: pd.DataFrame) -> str:
 def _mape_by_horizon(actual, predicted, horizon):
     ape = np.abs(predicted - actual) / np.maximum(np.abs(actual), 1e-9)
     return {int(h): round(float(ape[horizon == h].mean() * 100), 3) for h in np.unique(horizon)}
+
+# %% ../nbs/30_ensemble.ipynb #d1a79eee
+def progress_bar(iterable=None, total: int | None = None, desc: str = '', unit: str = 'it'):
+    "A tqdm bar on stderr, shown only on a terminal with progress messages on (the CLI's default; off under `--json`)."
+    from tqdm import tqdm
+    try: terminal = sys.stderr.isatty()
+    except (AttributeError, ValueError): terminal = False
+    return tqdm(iterable, total=total, desc=desc, unit=unit, file=sys.stderr, leave=False, dynamic_ncols=True,
+                disable=not (terminal and log.isEnabledFor(logging.INFO)))
 
 # %% ../nbs/30_ensemble.ipynb #8a84bfaf
 MANIFEST = 'manifest.json'
@@ -125,7 +134,7 @@ class RevenueModel:
 
     def _fit_learners(self, X, y):
         learners = {}
-        for i, name in enumerate(LEARNERS, 1):
+        for i, name in enumerate(progress_bar(LEARNERS, desc='fitting the learners', unit='learner'), 1):
             t0 = time.perf_counter()
             learners[name] = _make_learner(name, self.params, self.random_state, self.n_jobs, len(y)).fit(X, y)
             log.info(f"  [{i}/{len(LEARNERS)}] {name}: {time.perf_counter() - t0:.1f} s")
