@@ -19,11 +19,11 @@ DEFAULT_VALIDATION_MONTHS = 12   # = ensemble.VALIDATION_MONTHS, checked below
 
 # %% auto #0
 __all__ = ['np', 'pd', 'DEFAULT_VALIDATION_MONTHS', 'log', 'COMMANDS', 'whole', 'real', 'positive', 'MIN_VALIDATION_MONTHS',
-           'MIN_LEARN_MONTHS', 'MODEL_HELP', 'REPORT_TEMPLATE', 'Command', 'arg', 'command', 'build_parser',
-           'parse_month', 'main', 'output_path', 'write_table', 'generate', 'validate', 'model_arg', 'load_model',
-           'json_argument', 'train', 'predict', 'evaluate', 'check_learner_params', 'optimize', 'report_template',
-           'report', 'tune', 'promote', 'models', 'cli_store', 'history_from', 'model_info', 'ingest', 'monitor',
-           'retrain', 'serve']
+           'MIN_LEARN_MONTHS', 'SCHEDULER_ARG', 'MODEL_HELP', 'REPORT_TEMPLATE', 'Command', 'arg', 'command',
+           'build_parser', 'parse_month', 'main', 'output_path', 'write_table', 'generate', 'validate', 'model_arg',
+           'load_model', 'json_argument', 'train', 'predict', 'evaluate', 'check_learner_params', 'optimize',
+           'report_template', 'report', 'tune', 'promote', 'models', 'cli_store', 'history_from', 'model_info',
+           'ingest', 'monitor', 'retrain', 'serve']
 
 # %% ../nbs/99_cli.ipynb #f5618b33
 log = logging.getLogger('studio_revenue')
@@ -246,6 +246,25 @@ def validate(data):
     history = load_history(data)
     return dict(valid=True, file=str(data), notes=history.attrs['notes'], **summarise_history(history))
 
+# %% ../nbs/99_cli.ipynb #e6b20c48
+import contextlib
+SCHEDULER_ARG = arg('--scheduler', default=None,
+                    help="run on Dask, partitioned by studio: a scheduler address (tcp://HOST:8786), 'local' for a cluster on "
+                         "this machine (default: $DASK_SCHEDULER_ADDRESS when set, else this process)")
+
+@contextlib.contextmanager
+def _dask(scheduler: str):
+    "A Dask client for --scheduler, closed (with its LocalCluster) afterwards."
+    from studio_revenue.distributed import dask_client
+    for name in ('distributed', 'bokeh', 'tornado'): logging.getLogger(name).setLevel(logging.WARNING)  # Dask's chatter
+    client = dask_client(scheduler)
+    log.info(f"Dask: {len(client.scheduler_info().get('workers', {}))} workers at {client.scheduler.address}")
+    try: yield client
+    finally:
+        cluster = getattr(client, 'cluster', None)
+        client.close()
+        if cluster is not None: cluster.close()
+
 # %% ../nbs/99_cli.ipynb #87797d0b
 MODEL_HELP = 'a model directory made by `train`, or a registry reference: models:/studio_revenue@champion, models:/studio_revenue/3'
 
@@ -384,8 +403,9 @@ def _render_evaluate(r: dict) -> str:
          model_arg(),
          arg('--data', required=True, help='CSV or Parquet file that runs past the training period'),
          arg('--from-month', default=None, help="first origin, YYYY-MM (default: the model's last training month, so every target is unseen)"),
+         SCHEDULER_ARG,
          render=_render_evaluate)
-def evaluate(model_dir, data, from_month):
+def evaluate(model_dir, data, from_month, scheduler=None):
     "Score a model on months it did not see."
     from studio_revenue.evaluate import interval_metrics, metrics_by_horizon, realized_forecasts
     from studio_revenue.tracking import horizon_metrics, tracked_run
@@ -398,7 +418,11 @@ def evaluate(model_dir, data, from_month):
     if first is None and history.month.max() <= trained:
         raise StudioRevenueError(f"{data} ends {history.month.max():%Y-%m} but the model was trained through {trained:%Y-%m}: evaluate needs "
                                  f"months after the training period (or --from-month for an in-sample backtest)")
-    fc = realized_forecasts(model, history, first_origin=first, intervals=intervals)
+    scheduler = scheduler or os.environ.get('DASK_SCHEDULER_ADDRESS')
+    if not scheduler: fc = realized_forecasts(model, history, first_origin=first, intervals=intervals)
+    else:
+        from studio_revenue.distributed import distributed_forecasts
+        with _dask(scheduler) as client: fc = distributed_forecasts(model, history, client, first_origin=first, intervals=intervals)
     table = metrics_by_horizon(fc, ['model', 'last_value', 'seasonal_naive'])
     by_method = {m: {k: {int(h): round(float(v), 4) for h, v in g.set_index('horizon')[k].items()}
                      for k in ('n', 'mape', 'rmse', 'mae', 'r2', 'directional_accuracy', 'within_5pct', 'within_10pct')}

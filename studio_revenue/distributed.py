@@ -4,7 +4,7 @@
 
 # %% ../nbs/58_distributed.ipynb #a4fedcbf
 from __future__ import annotations
-import os
+import os, re
 import numpy as np
 import pandas as pd
 from .core import StudioRevenueError, LEVER_NAMES, current_levers, lever_path
@@ -15,7 +15,7 @@ from .evaluate import realized_forecasts
 __all__ = ['SCHEDULER_ENV', 'dask_client', 'studio_partitions', 'batch_what_if', 'distributed_forecasts']
 
 # %% ../nbs/58_distributed.ipynb #c748c0a7
-SCHEDULER_ENV = 'DASK_SCHEDULER_ADDRESS'
+SCHEDULER_ENV = 'DASK_SCHEDULER_ADDRESS'  # Dask's own setting for the scheduler
 
 def dask_client(scheduler: str | None = None, # tcp://host:8786, 'local' for a LocalCluster here, None: $DASK_SCHEDULER_ADDRESS
                 workers: int | None = None):   # LocalCluster workers (default: the cores)
@@ -25,11 +25,13 @@ def dask_client(scheduler: str | None = None, # tcp://host:8786, 'local' for a L
     if not address:
         raise StudioRevenueError(f"no Dask scheduler: pass --scheduler tcp://HOST:8786 (or 'local' for a cluster on this machine), "
                                  f"or set {SCHEDULER_ENV}")
+    if address != 'local' and not re.fullmatch(r'(tcp|tls|ucx|ws|wss)://[\w.\-\[\]:]+:\d{1,5}', address):
+        raise StudioRevenueError(f"--scheduler must be a Dask scheduler address such as tcp://10.0.0.5:8786, or 'local'; got {address!r}")
     if address == 'local':
-        cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, dashboard_address=None)
+        cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, dashboard_address=':0')
         return Client(cluster)
     try: return Client(address, timeout='10s')
-    except (OSError, TimeoutError) as e:
+    except (OSError, TimeoutError, ValueError) as e:
         raise StudioRevenueError(f"cannot reach the Dask scheduler at {address}: {e}") from None
 
 # %% ../nbs/58_distributed.ipynb #94a7559e
