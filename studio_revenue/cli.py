@@ -256,7 +256,8 @@ SCHEDULER_ARG = arg('--scheduler', default=None,
 def _dask(scheduler: str):
     "A Dask client for --scheduler, closed (with its LocalCluster) afterwards."
     from studio_revenue.distributed import dask_client
-    for name in ('distributed', 'bokeh', 'tornado'): logging.getLogger(name).setLevel(logging.WARNING)  # Dask's chatter
+    import distributed  # noqa: F401 (configures its loggers on import; then quieten them)
+    for name in ('distributed', 'bokeh', 'tornado'): logging.getLogger(name).setLevel(logging.WARNING)
     client = dask_client(scheduler)
     log.info(f"Dask: {len(client.scheduler_info().get('workers', {}))} workers at {client.scheduler.address}")
     try: yield client
