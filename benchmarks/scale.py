@@ -88,12 +88,14 @@ def run_step(name: str, folder: Path) -> dict:
     elif name == 'goal_seek_all':
         from studio_revenue.goal_seek import goal_seek
         t0 = time.perf_counter(); feasible = 0; times = []
-        for sid in studios:
+        limit = int(os.environ.get('SCALE_GOAL_SEEK_STUDIOS') or 0)
+        picked = studios[:limit] if limit else studios
+        for sid in picked:
             h = groups[sid]
             t1 = time.perf_counter()
             a = goal_seek(model, h, float(h.total_revenue.iloc[-1]) * 1.08, 6, intervals=intervals)
             times.append(time.perf_counter() - t1); feasible += bool(a.get('feasible'))
-        out.update(compute_seconds=round(time.perf_counter() - t0, 2), feasible=feasible,
+        out.update(compute_seconds=round(time.perf_counter() - t0, 2), feasible=feasible, studios_sought=len(picked),
                    p50_seconds=round(float(np.median(times)), 4), p95_seconds=round(float(np.percentile(times, 95)), 4),
                    what='goal seek for every studio: +8 % on its last month by month 6, default constraints')
     return out
@@ -107,6 +109,7 @@ def measure_size(n: int, work: Path, keep: bool) -> dict:
     panel, model = folder / 'panel.csv', folder / 'model'
     res = dict(studios=n, months=60, load_average_before=list(os.getloadavg()))
     print(f"== {n} studios", file=sys.stderr, flush=True)
+    skip = set(filter(None, os.environ.get('SCALE_SKIP', '').split(',')))
     def note(k, r):
         res[k] = r
         print(f"  {k}: {r.get('seconds')} s, {r.get('peak_mb')} MB", file=sys.stderr, flush=True)
@@ -127,10 +130,13 @@ def measure_size(n: int, work: Path, keep: bool) -> dict:
                              exit_code=max(x['exit_code'] for x in runs), runs=len(runs)))
     note('predict_inprocess', step('predict_inprocess', folder, env))
     note('batch_what_if', step('batch_what_if', folder, env))
-    note('backtest', timed([CLI, 'evaluate', '--model-dir', str(model), '--data', str(panel), '--from-month', BACKTEST_FROM, '--json'], env))
-    note('report', timed([CLI, 'report', '--model-dir', str(model), '--data', str(panel), '--month', 'latest',
+    if 'backtest' in skip: res['backtest'] = 'skipped'
+    else: note('backtest', timed([CLI, 'evaluate', '--model-dir', str(model), '--data', str(panel), '--from-month', BACKTEST_FROM, '--json'], env))
+    if 'report' in skip: res['report'] = 'skipped'
+    else: note('report', timed([CLI, 'report', '--model-dir', str(model), '--data', str(panel), '--month', 'latest',
                           '--out', str(folder / 'reports'), '--json'], env))
-    note('goal_seek_all', step('goal_seek_all', folder, env))
+    if 'goal_seek_all' in skip: res['goal_seek_all'] = 'skipped'
+    else: note('goal_seek_all', step('goal_seek_all', folder, env))
     import pandas as pd
     last = pd.read_csv(panel, usecols=['studio_id', 'total_revenue']).query('studio_id == @sid').total_revenue.iloc[-1]
     runs = [timed([CLI, 'optimize', '--model-dir', str(model), '--data', str(panel), '--studio', sid, '--target-revenue',
@@ -183,8 +189,13 @@ def main():
     ap.add_argument('--sizes', default='200,2000,20000')
     ap.add_argument('--work', default=None, help='scratch folder (default: a temporary one)')
     ap.add_argument('--keep', action='store_true', help='keep the panels and models')
+    ap.add_argument('--goal-seek-studios', type=int, default=0,
+                    help='goal seek only the first N studios in the every-studio step (default: all); recorded in the JSON')
+    ap.add_argument('--skip', default='', help='comma-separated steps not to run at this size (recorded as skipped)')
     ap.add_argument('--step'); ap.add_argument('--dir')
     a = ap.parse_args()
+    if a.goal_seek_studios: os.environ['SCALE_GOAL_SEEK_STUDIOS'] = str(a.goal_seek_studios)
+    os.environ['SCALE_SKIP'] = a.skip
     if a.step:
         print(json.dumps(run_step(a.step, Path(a.dir)))); return
     OUT.mkdir(parents=True, exist_ok=True)
