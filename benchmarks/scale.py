@@ -33,13 +33,14 @@ def timed(cmd: list[str], env: dict, timeout: float | None = None) -> dict:
     "Run `cmd` under /usr/bin/time: wall seconds, peak memory (MB), exit code, stdout."
     with tempfile.NamedTemporaryFile('r', suffix='.time') as f:
         t0 = time.perf_counter()
-        p = subprocess.run(['/usr/bin/time', '-o', f.name, '-f', '%e %M'] + cmd, env=env, capture_output=True, text=True,
+        p = subprocess.run(['/usr/bin/time', '-o', f.name, '-f', '%e %M %U %S'] + cmd, env=env, capture_output=True, text=True,
                            timeout=timeout)
         wall = time.perf_counter() - t0
         last = [l for l in Path(f.name).read_text().splitlines() if l.strip()][-1].split()
     if p.returncode != 0:
         print(f"  ! {' '.join(cmd[:3])}… exit {p.returncode}: {p.stderr[-1500:]}", file=sys.stderr)
-    return dict(seconds=round(wall, 3), peak_mb=round(int(last[1]) / 1024, 1), exit_code=p.returncode, stdout=p.stdout)
+    return dict(seconds=round(wall, 3), cpu_seconds=round(float(last[2]) + float(last[3]), 3), peak_mb=round(int(last[1]) / 1024, 1),
+                exit_code=p.returncode, stdout=p.stdout)
 
 
 def step(name: str, folder: Path, env: dict) -> dict:
@@ -127,6 +128,7 @@ def measure_size(n: int, work: Path, keep: bool) -> dict:
                    '--levers', '{"avg_ticket_price": 180}', '--json'], env) for _ in range(5)]
     walls = sorted(x['seconds'] for x in runs)
     note('predict_cli', dict(seconds=walls[len(walls) // 2], p95_seconds=walls[-1], peak_mb=max(x['peak_mb'] for x in runs),
+                             cpu_seconds=sorted(x['cpu_seconds'] for x in runs)[len(runs) // 2],
                              exit_code=max(x['exit_code'] for x in runs), runs=len(runs)))
     note('predict_inprocess', step('predict_inprocess', folder, env))
     note('batch_what_if', step('batch_what_if', folder, env))
@@ -143,6 +145,7 @@ def measure_size(n: int, work: Path, keep: bool) -> dict:
                    str(round(last * 1.08)), '--months', '6', '--json'], env) for _ in range(5)]
     walls = sorted(x['seconds'] for x in runs)
     note('optimize_cli', dict(seconds=walls[len(walls) // 2], p95_seconds=walls[-1], peak_mb=max(x['peak_mb'] for x in runs),
+                              cpu_seconds=sorted(x['cpu_seconds'] for x in runs)[len(runs) // 2],
                               exit_code=max(x['exit_code'] for x in runs), runs=len(runs)))
     for r in res.values():
         if isinstance(r, dict): r.pop('stdout', None)
@@ -203,8 +206,10 @@ def main():
     doc = json.loads(path.read_text()) if path.exists() else {}
     doc.setdefault('sizes', {})
     work = Path(a.work or tempfile.mkdtemp(prefix='studio-scale-'))
-    help_runs = sorted(timed([CLI, '--help'], dict(os.environ))['seconds'] for _ in range(5))
-    doc['help'] = dict(median_seconds=help_runs[2], max_seconds=help_runs[-1], runs=5, load_average=list(os.getloadavg()))
+    runs = [timed([CLI, '--help'], dict(os.environ)) for _ in range(7)]
+    walls, cpus = sorted(r['seconds'] for r in runs), sorted(r['cpu_seconds'] for r in runs)
+    doc['help'] = dict(median_seconds=walls[3], max_seconds=walls[-1], median_cpu_seconds=cpus[3], runs=7,
+                       load_average=list(os.getloadavg()), what='wall and CPU (user+sys) of `studio-revenue --help`')
     for n in (int(x) for x in a.sizes.split(',')):
         doc['sizes'][str(n)] = measure_size(n, work, a.keep)
         doc['growth_exponents'] = exponents(doc['sizes'])
