@@ -8,29 +8,22 @@ import argparse, errno, json, logging, os, re, shutil, sys, tempfile, threading,
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
-import pandas as pd
 from . import __version__
-import numpy as np
-from .core import StudioRevenueError, DataContractError, load_history, summarise_history, find_project_root
+from .core import lazy_module, StudioRevenueError, DataContractError, load_history, summarise_history, find_project_root
 from .core import (parse_number, number_problem, parse_json_argument, show_value, claim_output, temp_path, publish, clean_stale_temps,
                                  apply_umask, CONTRACT_DOC, MAX_COUNT, MAX_MONEY, _suggest)
-from .simulate import generate_panel, generate_seed_compatible
-from .features import MAX_HORIZON, MIN_HISTORY
-from .ensemble import RevenueModel, DEFAULT_PARAMS, LEARNERS, VALIDATION_MONTHS, check_replaceable
-from .intervals import ConformalIntervals, calibrate, forecast_with_intervals, INTERVALS_FILE
-from .goal_seek import goal_seek
-from .insights import write_insights
-from .tracking import (tracked_run, record_training, resolve_model, promote as promote_version, model_versions,
-                                     horizon_metrics, tracking_uri, flat_params, close_stale_runs, tracking_enabled)
-from .tuning import load_tuned_params, tuned_params_path, tune as tune_study
-from .evaluate import realized_forecasts, metrics_by_horizon, interval_metrics
+np, pd = lazy_module('numpy'), lazy_module('pandas')
+# The modelling stack (pandas, XGBoost, LightGBM, MLflow, OpenAI…) is imported inside the commands that use it, so
+# `--help`, argument errors and `validate` start at once. `train`'s help quotes the ensemble's default held-out span:
+DEFAULT_VALIDATION_MONTHS = 12   # = ensemble.VALIDATION_MONTHS, checked below
 
 # %% auto #0
-__all__ = ['log', 'COMMANDS', 'whole', 'real', 'positive', 'MIN_VALIDATION_MONTHS', 'MIN_LEARN_MONTHS', 'MODEL_HELP',
-           'REPORT_TEMPLATE', 'Command', 'arg', 'command', 'build_parser', 'parse_month', 'main', 'output_path',
-           'write_table', 'generate', 'validate', 'model_arg', 'load_model', 'json_argument', 'train', 'predict',
-           'evaluate', 'check_learner_params', 'optimize', 'report_template', 'report', 'tune', 'promote', 'models',
-           'cli_store', 'history_from', 'model_info', 'ingest', 'monitor', 'retrain', 'serve']
+__all__ = ['np', 'pd', 'DEFAULT_VALIDATION_MONTHS', 'log', 'COMMANDS', 'whole', 'real', 'positive', 'MIN_VALIDATION_MONTHS',
+           'MIN_LEARN_MONTHS', 'SCHEDULER_ARG', 'MODEL_HELP', 'REPORT_TEMPLATE', 'Command', 'arg', 'command',
+           'build_parser', 'parse_month', 'main', 'output_path', 'write_table', 'generate', 'validate', 'model_arg',
+           'load_model', 'json_argument', 'train', 'predict', 'evaluate', 'check_learner_params', 'optimize',
+           'report_template', 'report', 'tune', 'promote', 'models', 'cli_store', 'history_from', 'model_info',
+           'ingest', 'monitor', 'retrain', 'serve']
 
 # %% ../nbs/99_cli.ipynb #f5618b33
 log = logging.getLogger('studio_revenue')
@@ -215,6 +208,7 @@ def write_table(frame: pd.DataFrame, path: Path, overwrite: bool = False):
          arg('--overwrite', action='store_true', help='replace --out if it exists'))
 def generate(out, studios, months, seed, start, shock_month, no_noise, seed_compatible, overwrite):
     "Write a synthetic panel."
+    from studio_revenue.simulate import generate_panel, generate_seed_compatible
     path = output_path(out, overwrite)
     if studios > 20_000: raise StudioRevenueError(f"--studios must be at most 20,000 (a large franchise), got {studios:,}")
     if seed < 0: raise StudioRevenueError(f"--seed must be ≥ 0, got {seed}")
@@ -252,6 +246,26 @@ def validate(data):
     history = load_history(data)
     return dict(valid=True, file=str(data), notes=history.attrs['notes'], **summarise_history(history))
 
+# %% ../nbs/99_cli.ipynb #e6b20c48
+import contextlib
+SCHEDULER_ARG = arg('--scheduler', default=None,
+                    help="run on Dask, partitioned by studio: a scheduler address (tcp://HOST:8786), 'local' for a cluster on "
+                         "this machine (default: $DASK_SCHEDULER_ADDRESS when set, else this process)")
+
+@contextlib.contextmanager
+def _dask(scheduler: str):
+    "A Dask client for --scheduler, closed (with its LocalCluster) afterwards."
+    from studio_revenue.distributed import dask_client
+    import distributed  # noqa: F401 (configures its loggers on import; then quieten them)
+    for name in ('distributed', 'bokeh', 'tornado'): logging.getLogger(name).setLevel(logging.WARNING)
+    client = dask_client(scheduler)
+    log.info(f"Dask: {len(client.scheduler_info().get('workers', {}))} workers at {client.scheduler.address}")
+    try: yield client
+    finally:
+        cluster = getattr(client, 'cluster', None)
+        client.close()
+        if cluster is not None: cluster.close()
+
 # %% ../nbs/99_cli.ipynb #87797d0b
 MODEL_HELP = 'a model directory made by `train`, or a registry reference: models:/studio_revenue@champion, models:/studio_revenue/3'
 
@@ -261,6 +275,9 @@ def model_arg():
 
 def load_model(ref: str) -> tuple[RevenueModel, ConformalIntervals, Path]:
     "Model, intervals and local directory for a --model-dir value."
+    from studio_revenue.ensemble import RevenueModel
+    from studio_revenue.intervals import ConformalIntervals, INTERVALS_FILE
+    from studio_revenue.tracking import resolve_model
     path = resolve_model(ref)
     return RevenueModel.load(path), ConformalIntervals.read(path / INTERVALS_FILE), path
 
@@ -280,7 +297,7 @@ def _render_train(r: dict) -> str:
          arg('--model-dir', required=True, help='directory to save the model to'),
          arg('--until', default=None, help='train on months up to and including this one, YYYY-MM (default: all)'),
          arg('--validation-months', type=whole, default=None,
-             help=f'months at the end held out to weight the ensemble and calibrate the ranges (default {VALIDATION_MONTHS}, fewer down to '
+             help=f'months at the end held out to weight the ensemble and calibrate the ranges (default {DEFAULT_VALIDATION_MONTHS}, fewer down to '
                   f'{MIN_VALIDATION_MONTHS} when the history is short)'),
          arg('--params', default=None, help='learner parameters, JSON file or inline JSON (default: tuning/best_params.json if `tune` has run, else the defaults)'),
          arg('--default-params', action='store_true', help='ignore tuned parameters and use the defaults'),
@@ -289,6 +306,9 @@ def _render_train(r: dict) -> str:
          render=_render_train)
 def train(data, model_dir, until, validation_months, params, default_params, promote, overwrite):
     "Train and save a model."
+    from studio_revenue.ensemble import RevenueModel, check_replaceable
+    from studio_revenue.intervals import INTERVALS_FILE, calibrate
+    from studio_revenue.tracking import promote as promote_version, record_training, tracking_enabled
     target = Path(model_dir)
     check_replaceable(target, overwrite, '--model-dir')
     if validation_months is not None and not MIN_VALIDATION_MONTHS <= validation_months <= 36:
@@ -337,6 +357,8 @@ def _render_predict(r: dict) -> str:
          render=_render_predict)
 def predict(model_dir, data, studio, levers, months, interval, current_member_count):
     "Project one studio under a lever plan."
+    from studio_revenue.features import MAX_HORIZON
+    from studio_revenue.intervals import forecast_with_intervals
     if not 0.5 <= interval < 1: raise StudioRevenueError(f"--interval must be a level between 0.5 and 0.99 such as 0.9, got {interval}")
     if not 1 <= months <= MAX_HORIZON: raise StudioRevenueError(f"--months must be between 1 and {MAX_HORIZON}, got {months}")
     plan = json_argument(levers, '--levers')
@@ -382,9 +404,12 @@ def _render_evaluate(r: dict) -> str:
          model_arg(),
          arg('--data', required=True, help='CSV or Parquet file that runs past the training period'),
          arg('--from-month', default=None, help="first origin, YYYY-MM (default: the model's last training month, so every target is unseen)"),
+         SCHEDULER_ARG,
          render=_render_evaluate)
-def evaluate(model_dir, data, from_month):
+def evaluate(model_dir, data, from_month, scheduler=None):
     "Score a model on months it did not see."
+    from studio_revenue.evaluate import interval_metrics, metrics_by_horizon, realized_forecasts
+    from studio_revenue.tracking import horizon_metrics, tracked_run
     model, intervals, _ = load_model(model_dir)
     history = load_history(data)
     first = None
@@ -394,7 +419,11 @@ def evaluate(model_dir, data, from_month):
     if first is None and history.month.max() <= trained:
         raise StudioRevenueError(f"{data} ends {history.month.max():%Y-%m} but the model was trained through {trained:%Y-%m}: evaluate needs "
                                  f"months after the training period (or --from-month for an in-sample backtest)")
-    fc = realized_forecasts(model, history, first_origin=first, intervals=intervals)
+    scheduler = scheduler or os.environ.get('DASK_SCHEDULER_ADDRESS')
+    if not scheduler: fc = realized_forecasts(model, history, first_origin=first, intervals=intervals)
+    else:
+        from studio_revenue.distributed import distributed_forecasts
+        with _dask(scheduler) as client: fc = distributed_forecasts(model, history, client, first_origin=first, intervals=intervals)
     table = metrics_by_horizon(fc, ['model', 'last_value', 'seasonal_naive'])
     by_method = {m: {k: {int(h): round(float(v), 4) for h, v in g.set_index('horizon')[k].items()}
                      for k in ('n', 'mape', 'rmse', 'mae', 'r2', 'directional_accuracy', 'within_5pct', 'within_10pct')}
@@ -419,6 +448,8 @@ def evaluate(model_dir, data, from_month):
 # %% ../nbs/99_cli.ipynb #4a5acdaa
 def _validation_months(history: pd.DataFrame, asked: int | None, data, until) -> int:
     "Held-out months for this history, after saying what training needs; a named error when the history is too short."
+    from studio_revenue.ensemble import VALIDATION_MONTHS
+    from studio_revenue.features import MIN_HISTORY
     n, studios = history.month.nunique(), history.studio_id.nunique()
     v = asked if asked is not None else max(MIN_VALIDATION_MONTHS, min(VALIDATION_MONTHS, n - MIN_HISTORY - MIN_LEARN_MONTHS))
     need, least = MIN_HISTORY + MIN_LEARN_MONTHS + v, MIN_HISTORY + MIN_LEARN_MONTHS + MIN_VALIDATION_MONTHS
@@ -437,6 +468,7 @@ _PARAM_RULES = dict(learning_rate=dict(low=0, high=1, low_open=True), subsample=
 
 def check_learner_params(params, where: str) -> dict:
     "Learner parameters checked against the learners' known names, types and ranges; a named error otherwise."
+    from studio_revenue.ensemble import DEFAULT_PARAMS, LEARNERS
     if not isinstance(params, dict) or not params or set(params) - set(LEARNERS):
         raise StudioRevenueError(f"{where} must map {', '.join(LEARNERS)} (any of them) to their parameters, got {show_value(params, 60)}")
     for learner, given in params.items():
@@ -451,6 +483,7 @@ def check_learner_params(params, where: str) -> dict:
     return params
 
 def _learner_params(params, default_params) -> tuple[dict | None, str]:
+    from studio_revenue.tuning import load_tuned_params, tuned_params_path
     if params is not None: return check_learner_params(json_argument(params, '--params'), '--params'), 'given'
     if not default_params and (tuned := load_tuned_params()) is not None:
         return check_learner_params(tuned, str(tuned_params_path())), str(tuned_params_path())
@@ -511,6 +544,8 @@ def _render_optimize(r: dict) -> str:
 def optimize(model_dir, data, studio, target_revenue, months, constraints, effort, probability, insights,
              current_member_count=None, current_levers=None):
     "Goal seek for one studio."
+    from studio_revenue.goal_seek import goal_seek
+    from studio_revenue.insights import write_insights
     model, intervals, _ = load_model(model_dir)
     history = load_history(data)
     answer = goal_seek(model, model.studio_history(history, studio), target_revenue, months,
@@ -544,6 +579,7 @@ def _render_report(r: dict) -> str:
          render=_render_report)
 def report(model_dir, data, month, out, studios, overwrite):
     "Write the month's evaluation report."
+    from studio_revenue.tracking import tracked_run
     t0 = time.perf_counter()
     history = load_history(data)
     model, _, local_model = load_model(model_dir)
@@ -591,7 +627,8 @@ def _write_report(dest: Path, targets: list[Path], when, data, local_model: Path
         log.info(f"running the evaluation notebook for {when:%Y-%m} (a minute or two)")
         pm.execute_notebook(str(report_template()), str(work / 'evaluation.ipynb'), kernel_name='python3', cwd=str(work),
                             parameters=dict(month=f"{when:%Y-%m}", data_path=str(Path(data).resolve()), model_dir=str(local_model.resolve()),
-                                            studios=subset), progress_bar=True, log_output=False)
+                                            studios=subset), progress_bar=_is_terminal(sys.stderr) and log.isEnabledFor(logging.INFO),
+                            log_output=False)
         html, _ = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True).from_notebook_node(
             nbformat.read(work / 'evaluation.ipynb', as_version=4))
         (work / 'evaluation.html').write_text(html, encoding='utf-8')
@@ -617,6 +654,8 @@ def _render_tune(r: dict) -> str:
          render=_render_tune)
 def tune(data, trials, study, until, span, timeout):
     "Tune and save the best parameters where `train` picks them up."
+    from studio_revenue.tracking import close_stale_runs, flat_params, tracked_run
+    from studio_revenue.tuning import tune as tune_study
     if not 1 <= trials <= 10_000: raise StudioRevenueError(f"--trials must be between 1 and 10,000, got {trials}")
     if not 1 <= span <= 12: raise StudioRevenueError(f"--span must be between 1 and 12, got {span}")
     last = None if until is None else parse_month(until, '--until')
@@ -640,6 +679,7 @@ def tune(data, trials, study, until, span, timeout):
          arg('--alias', default='champion', help='alias to move (default champion)'))
 def promote(version, alias):
     "Promote a registered model version."
+    from studio_revenue.tracking import promote as promote_version
     if not re.fullmatch(r'\d{1,9}', str(version).strip()): raise StudioRevenueError(f"--version must be a version number such as 3, got {show_value(version)}")
     if not re.fullmatch(r'[A-Za-z][A-Za-z0-9_-]{0,63}', alias): raise StudioRevenueError(f"--alias must be a name such as champion, got {show_value(alias)}")
     return promote_version(version.strip(), alias)
@@ -651,20 +691,21 @@ def _render_models(r: dict) -> str:
 @command('list registered model versions and their aliases', render=_render_models)
 def models():
     "List the registry."
+    from studio_revenue.tracking import model_versions, tracking_uri
     return dict(tracking_uri=tracking_uri(), versions=model_versions().to_dict('records'))
 
 # %% ../nbs/99_cli.ipynb #31bfb6f9
 import dataclasses
-from .store import Store, open_store, store_url, safe_url, StoreUnavailable, read_history, ingest as ingest_history, log_answer
-from .monitor import monitor as monitor_store, retrain as retrain_model, Gate
 
 def cli_store() -> Store:
     "The store for a command: open (and migrate) it, or stop with exit 1 and one sentence naming the URL."
+    from studio_revenue.store import StoreUnavailable, open_store
     try: return open_store()
     except StoreUnavailable as e: raise SystemExit(f"error: {e}") from None
 
 def history_from(data: str | None, studios: list[str] | None = None) -> pd.DataFrame:
     "The validated history in --data, or — when --data is left out — `studios` (default all) from the store."
+    from studio_revenue.store import read_history
     return load_history(data) if data is not None else read_history(cli_store(), studios)
 
 # %% ../nbs/99_cli.ipynb #d0995888
@@ -674,6 +715,7 @@ def _reads_store(name: str, studio_option: str | None = None):
     arguments = tuple((flags, {**kw, 'required': False, 'default': None, 'help': kw.get('help', '') + ' (default: the studio store)'})
                       if '--data' in flags else (flags, kw) for flags, kw in cmd.arguments)
     def run(**opts):
+        from studio_revenue.store import safe_url, store_url
         if opts.get('data') is not None: return cmd.run(**opts)
         history = history_from(None, [opts[studio_option]] if studio_option and opts.get(studio_option) else None)
         with tempfile.TemporaryDirectory(prefix='studio-store-') as folder:  # the command reads a snapshot of the store's months
@@ -690,6 +732,7 @@ for _name, _studio in (('predict', 'studio'), ('optimize', 'studio'), ('evaluate
 # %% ../nbs/99_cli.ipynb #228740d5
 def model_info(ref: str) -> dict:
     "Version, training period and held-out MAPE by horizon of a --model-dir value (read from its manifest)."
+    from studio_revenue.tracking import resolve_model
     man = json.loads((resolve_model(ref) / 'manifest.json').read_text())
     return dict(version=man['training']['data_hash'][:12], trained_through=man['training'].get('last_month'),
                 validation_mape_by_horizon=man['validation']['mape_by_horizon']['ensemble'])
@@ -698,6 +741,7 @@ def _logs_answers(name: str, kind: str):
     "Log every answer of command `name` (a forecast or a goal seek) in the store before it is shown."
     cmd = COMMANDS[name]
     def run(**opts):
+        from studio_revenue.store import log_answer
         t0 = time.perf_counter()
         answer = cmd.run(**opts)
         latency_ms = 1000 * (time.perf_counter() - t0)
@@ -730,6 +774,7 @@ def _render_ingest(r: dict) -> str:
          render=_render_ingest)
 def ingest(data, by):
     "Validate, then upsert into the store in one transaction."
+    from studio_revenue.store import ingest as ingest_history
     history = load_history(data)
     store = cli_store()
     result = ingest_history(store, history, str(data), by)
@@ -758,6 +803,7 @@ def _render_monitor(r: dict) -> str:
          render=_render_monitor)
 def monitor(since, tolerance):
     "Monitor logged forecasts against actuals."
+    from studio_revenue.monitor import monitor as monitor_store
     if not 0 <= tolerance < 1: raise StudioRevenueError(f"--tolerance must be a share between 0 and 1 such as 0.1, got {tolerance}")
     return monitor_store(cli_store(), since, tolerance)
 
@@ -780,6 +826,8 @@ def _render_retrain(r: dict) -> str:
          render=_render_retrain)
 def retrain(data, model_dir, params, champion, span, max_worse):
     "Retrain behind the gate."
+    from studio_revenue.monitor import Gate, retrain as retrain_model
+    from studio_revenue.store import safe_url, store_url
     if not 1 <= span <= 12: raise StudioRevenueError(f"--span must be between 1 and 12, got {span}")
     if not 0 <= max_worse < 1: raise StudioRevenueError(f"--max-worse must be a share between 0 and 1 such as 0.02, got {max_worse}")
     target = Path(model_dir or f"models/challenger-{time.strftime('%Y%m%d-%H%M%S')}")

@@ -9,16 +9,27 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
-import numpy as np
-import pandas as pd
+import importlib.util, sys
+
+def lazy_module(name: str):
+    "`name` imported on first attribute use (the standard library's `importlib.util.LazyLoader`): start-up pays only for what runs."
+    if name in sys.modules: return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+np, pd = lazy_module('numpy'), lazy_module('pandas')  # `studio-revenue --help` and `validate`'s argument errors never load them
 
 # %% auto #0
-__all__ = ['CONTRACT_DOC', 'LEVERS', 'LEVER_NAMES', 'MAX_COUNT', 'MAX_MONEY', 'CONTRACT', 'REQUIRED_COLUMNS', 'MONTH_ALIASES',
-           'DEFAULT_STUDIO_ID', 'TEMP_MARK', 'StudioRevenueError', 'Problem', 'DataContractError', 'show_value',
-           'number_problem', 'parse_number', 'parse_json_argument', 'Lever', 'lever_label', 'lever_phrase',
-           'describe_change', 'check_lever_plan', 'lever_path', 'Column', 'validate_history', 'load_history',
-           'current_levers', 'summarise_history', 'find_project_root', 'current_umask', 'apply_umask', 'claim_output',
-           'temp_path', 'clean_stale_temps', 'glob_escape', 'publish']
+__all__ = ['np', 'pd', 'CONTRACT_DOC', 'LEVERS', 'LEVER_NAMES', 'MAX_COUNT', 'MAX_MONEY', 'CONTRACT', 'REQUIRED_COLUMNS',
+           'MONTH_ALIASES', 'DEFAULT_STUDIO_ID', 'TEMP_MARK', 'lazy_module', 'StudioRevenueError', 'Problem',
+           'DataContractError', 'show_value', 'number_problem', 'parse_number', 'parse_json_argument', 'Lever',
+           'lever_label', 'lever_phrase', 'describe_change', 'check_lever_plan', 'lever_path', 'Column',
+           'validate_history', 'load_history', 'current_levers', 'summarise_history', 'find_project_root',
+           'current_umask', 'apply_umask', 'claim_output', 'temp_path', 'clean_stale_temps', 'glob_escape', 'publish']
 
 # %% ../nbs/00_core.ipynb #850c6d5c
 CONTRACT_DOC = 'docs/contract.md'  # the data and command-line contract, shipped with the project

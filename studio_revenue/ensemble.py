@@ -4,12 +4,15 @@
 
 # %% ../nbs/30_ensemble.ipynb #f8f13b44
 from __future__ import annotations
-import hashlib, json, logging, os, shutil, tempfile, time
+import hashlib, json, logging, os, shutil, sys, tempfile, time, zipfile
 from datetime import datetime, timezone
 from pathlib import Path
 import numpy as np
 import pandas as pd
 from scipy.optimize import nnls
+# OpenMP threads that wait by spinning burn the cores other work needs: on a busy 2-core machine LightGBM and XGBoost
+# with 2 threads ran 3-5x slower than with 1 (see "Cost at scale" below). Waiting threads sleep instead.
+os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
 import xgboost as xgb
 import lightgbm as lgb
 from sklearn.ensemble import RandomForestRegressor
@@ -21,8 +24,8 @@ from .features import (FeatureBuilder, FEATURES, MONOTONE, MIN_HISTORY, MAX_HORI
                                      SUPPORT_MIN, support_shares)
 
 # %% auto #0
-__all__ = ['log', 'MODEL_FORMAT', 'VALIDATION_MONTHS', 'LEARNERS', 'DEFAULT_PARAMS', 'MANIFEST', 'history_hash',
-           'manifest_digest', 'read_manifest', 'foreign_entries', 'check_replaceable', 'RevenueModel']
+__all__ = ['log', 'MODEL_FORMAT', 'VALIDATION_MONTHS', 'LEARNERS', 'DEFAULT_PARAMS', 'RF_MAX_ROWS', 'MANIFEST', 'history_hash',
+           'progress_bar', 'manifest_digest', 'read_manifest', 'foreign_entries', 'check_replaceable', 'RevenueModel']
 
 # %% ../nbs/30_ensemble.ipynb #f924e679
 log = logging.getLogger('studio_revenue')
@@ -35,8 +38,13 @@ DEFAULT_PARAMS = dict(
     random_forest=dict(n_estimators=100, min_samples_leaf=30, max_features=0.5, max_samples=0.3),
 )
 
-def _make_learner(name, params, seed, n_jobs):
+RF_MAX_ROWS = 25_000    # rows drawn for each random-forest tree at most (a 200-studio panel draws ~22,000)
+
+def _make_learner(name, params, seed, n_jobs, n_rows: int | None = None):
     p = {**DEFAULT_PARAMS[name], **(params or {}).get(name, {})}
+    share = p.get('max_samples')
+    if name == 'random_forest' and n_rows and isinstance(share, float) and share * n_rows > RF_MAX_ROWS:
+        p['max_samples'] = RF_MAX_ROWS  # a tree's size and cost follow its rows: cap them so the forest stops growing with the panel
     if name == 'xgboost':
         return xgb.XGBRegressor(**p, monotone_constraints=MONOTONE, tree_method='hist', random_state=seed, n_jobs=n_jobs)
     if name == 'lightgbm':
@@ -58,6 +66,15 @@ def history_hash(history: pd.DataFrame) -> str:
 def _mape_by_horizon(actual, predicted, horizon):
     ape = np.abs(predicted - actual) / np.maximum(np.abs(actual), 1e-9)
     return {int(h): round(float(ape[horizon == h].mean() * 100), 3) for h in np.unique(horizon)}
+
+# %% ../nbs/30_ensemble.ipynb #d1a79eee
+def progress_bar(iterable=None, total: int | None = None, desc: str = '', unit: str = 'it'):
+    "A tqdm bar on stderr, shown only on a terminal with progress messages on (the CLI's default; off under `--json`)."
+    from tqdm import tqdm
+    try: terminal = sys.stderr.isatty()
+    except (AttributeError, ValueError): terminal = False
+    return tqdm(iterable, total=total, desc=desc, unit=unit, file=sys.stderr, leave=False, dynamic_ncols=True,
+                disable=not (terminal and log.isEnabledFor(logging.INFO)))
 
 # %% ../nbs/30_ensemble.ipynb #8a84bfaf
 MANIFEST = 'manifest.json'
@@ -117,9 +134,9 @@ class RevenueModel:
 
     def _fit_learners(self, X, y):
         learners = {}
-        for i, name in enumerate(LEARNERS, 1):
+        for i, name in enumerate(progress_bar(LEARNERS, desc='fitting the learners', unit='learner'), 1):
             t0 = time.perf_counter()
-            learners[name] = _make_learner(name, self.params, self.random_state, self.n_jobs).fit(X, y)
+            learners[name] = _make_learner(name, self.params, self.random_state, self.n_jobs, len(y)).fit(X, y)
             log.info(f"  [{i}/{len(LEARNERS)}] {name}: {time.perf_counter() - t0:.1f} s")
         if 'random_forest' in learners: learners['random_forest'].n_jobs = 1
         return learners
@@ -251,7 +268,7 @@ class RevenueModel:
             xgb_model, lgb_model = self.learners_['xgboost'], self.learners_['lightgbm']
             (xgb_model.get_booster() if hasattr(xgb_model, 'get_booster') else xgb_model).save_model(tmp / 'xgboost.ubj')
             (lgb_model.booster_ if hasattr(lgb_model, 'booster_') else lgb_model).save_model(tmp / 'lightgbm.txt')
-            sio.dump(self.learners_['random_forest'], tmp / 'random_forest.skops')
+            sio.dump(self.learners_['random_forest'], tmp / 'random_forest.skops', compression=zipfile.ZIP_DEFLATED)
             for name, write in (extras or {}).items(): write(tmp / name)
             man = self.manifest()
             man['files'] = {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in sorted(tmp.iterdir())}

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from .core import StudioRevenueError
 from .features import LEVER_COLUMNS, MAX_HORIZON, MIN_HISTORY
-from .ensemble import RevenueModel, LEARNERS, _learner_predict
+from .ensemble import RevenueModel, LEARNERS, _learner_predict, progress_bar
 from .intervals import ConformalIntervals, calibrate, seed_style_bounds
 from .simulate import SimulatedPanel, project_paths
 
@@ -50,7 +50,8 @@ def realized_forecasts(model: RevenueModel, history: pd.DataFrame, # validated h
     first = pd.Timestamp(first_origin) if first_origin is not None else pd.Timestamp(model.training_['last_month'])
     last = pd.Timestamp(last_origin) if last_origin is not None else history.month.max() - pd.DateOffset(months=1)
     rows = []
-    for sid, h in history.groupby('studio_id', sort=False):
+    for sid, h in progress_bar(history.groupby('studio_id', sort=False), total=history.studio_id.nunique(),
+                                desc='forecasting', unit='studio'):
         h = h.sort_values('month')
         months = h.month.to_numpy()
         n = len(h)

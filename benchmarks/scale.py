@@ -1,0 +1,224 @@
+"""Franchise scale: what each job costs at 200, 2,000 and 20,000 studios x 60 months (issue 15).
+
+For every size: generate the panel, ingest it into a fresh SQLite store, train (months to 2023-12, default parameters,
+tracking off), one `predict` from the command line (wall and peak memory of the whole process, p95 of several runs) and
+in-process, a batch what-if for every studio x 12 months, a backtest (`evaluate` from 2023-12), the monthly report
+(`report`, papermill) and a goal seek for every studio (in-process) plus `optimize` from the command line (p95).
+Each step runs in its own process under /usr/bin/time, so its peak memory (max RSS) is its own.
+The growth exponent of a step is the slope of log(seconds) on log(studios) over the sizes measured.
+
+    .venv/bin/python benchmarks/scale.py                    # 200, 2000, 20000
+    .venv/bin/python benchmarks/scale.py --sizes 200,2000   # what fits in the time you have
+
+Results merge into reports/benchmarks/scale.json (a size run again replaces that size) and the plot
+reports/benchmarks/scale.png. The machine's load averages are recorded with each size: timings taken while other jobs
+share the cores are pessimistic.
+"""
+from __future__ import annotations
+import argparse, json, os, platform, shutil, subprocess, sys, tempfile, time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / 'reports' / 'benchmarks'
+PY = sys.executable
+CLI = str(Path(PY).with_name('studio-revenue'))
+TRAIN_UNTIL, BACKTEST_FROM = '2023-12', '2023-12'
+GOALS = {'train_seconds_2000': 120, 'train_peak_mb_2000': 2048, 'model_mb_2000': 25, 'train_seconds_20000': 1200,
+         'train_peak_mb_20000': 8192, 'train_growth_exponent': 1.15, 'predict_cli_seconds_2000': 1.0,
+         'predict_cli_peak_mb_2000': 400, 'help_seconds': 0.3, 'optimize_cli_p95_seconds': 1.5,
+         'batch_what_if_seconds_20000': 60}
+
+
+def timed(cmd: list[str], env: dict, timeout: float | None = None) -> dict:
+    "Run `cmd` under /usr/bin/time: wall seconds, peak memory (MB), exit code, stdout."
+    with tempfile.NamedTemporaryFile('r', suffix='.time') as f:
+        t0 = time.perf_counter()
+        p = subprocess.run(['/usr/bin/time', '-o', f.name, '-f', '%e %M %U %S'] + cmd, env=env, capture_output=True, text=True,
+                           timeout=timeout)
+        wall = time.perf_counter() - t0
+        last = [l for l in Path(f.name).read_text().splitlines() if l.strip()][-1].split()
+    if p.returncode != 0:
+        print(f"  ! {' '.join(cmd[:3])}… exit {p.returncode}: {p.stderr[-1500:]}", file=sys.stderr)
+    return dict(seconds=round(wall, 3), cpu_seconds=round(float(last[2]) + float(last[3]), 3), peak_mb=round(int(last[1]) / 1024, 1),
+                exit_code=p.returncode, stdout=p.stdout)
+
+
+def step(name: str, folder: Path, env: dict) -> dict:
+    "Run one in-process step (`--step NAME`) in its own process, measured like a command."
+    r = timed([PY, __file__, '--step', name, '--dir', str(folder)], env)
+    try: inner = json.loads(r.pop('stdout').strip().splitlines()[-1])
+    except (IndexError, json.JSONDecodeError): inner = {}
+    return {**r, **inner}
+
+
+def load(folder: Path):
+    from studio_revenue.core import load_history
+    from studio_revenue.ensemble import RevenueModel
+    from studio_revenue.intervals import ConformalIntervals, INTERVALS_FILE
+    t0 = time.perf_counter()
+    model = RevenueModel.load(folder / 'model')
+    intervals = ConformalIntervals.read(folder / 'model' / INTERVALS_FILE)
+    history = load_history(folder / 'panel.csv')
+    return model, intervals, history, time.perf_counter() - t0
+
+
+def run_step(name: str, folder: Path) -> dict:
+    "The in-process steps: the figures a notebook user (or a service) sees once the model and panel are loaded."
+    import numpy as np
+    from studio_revenue.core import LEVER_NAMES, current_levers
+    model, intervals, history, load_s = load(folder)
+    studios = list(history.studio_id.unique())
+    groups = {sid: h.sort_values('month') for sid, h in history.groupby('studio_id', sort=False)}
+    out = dict(load_seconds=round(load_s, 2), studios=len(studios))
+    if name == 'predict_inprocess':
+        times = []
+        for sid in studios[:20]:
+            t0 = time.perf_counter(); model.predict(history, sid, {'avg_ticket_price': 180}, 12); times.append(time.perf_counter() - t0)
+        out.update(p50_seconds=round(float(np.median(times)), 4), p95_seconds=round(float(np.percentile(times, 95)), 4),
+                   calls=len(times), what='RevenueModel.predict(history, studio, plan, 12) on the loaded model')
+    elif name == 'batch_what_if':
+        t0 = time.perf_counter(); months = 0
+        for sid in studios:
+            h = groups[sid]
+            now = current_levers(h)
+            path = np.array([[min(now[n] * 1.05, 1.0) if n.endswith('_rate') else now[n] * 1.05 for n in LEVER_NAMES]] * 12)
+            r = model.predict_paths(h, path[None])
+            months += r['revenue'].shape[1]
+        out.update(compute_seconds=round(time.perf_counter() - t0, 2), plan_months=months,
+                   what='every studio, its levers +5 % held for 12 months: RevenueModel.predict_paths, one call per studio')
+    elif name == 'goal_seek_all':
+        from studio_revenue.goal_seek import goal_seek
+        t0 = time.perf_counter(); feasible = 0; times = []
+        limit = int(os.environ.get('SCALE_GOAL_SEEK_STUDIOS') or 0)
+        picked = studios[:limit] if limit else studios
+        for sid in picked:
+            h = groups[sid]
+            t1 = time.perf_counter()
+            a = goal_seek(model, h, float(h.total_revenue.iloc[-1]) * 1.08, 6, intervals=intervals)
+            times.append(time.perf_counter() - t1); feasible += bool(a.get('feasible'))
+        out.update(compute_seconds=round(time.perf_counter() - t0, 2), feasible=feasible, studios_sought=len(picked),
+                   p50_seconds=round(float(np.median(times)), 4), p95_seconds=round(float(np.percentile(times, 95)), 4),
+                   what='goal seek for every studio: +8 % on its last month by month 6, default constraints')
+    return out
+
+
+def measure_size(n: int, work: Path, keep: bool) -> dict:
+    folder = work / f'scale-{n}'
+    shutil.rmtree(folder, ignore_errors=True); folder.mkdir(parents=True)
+    env = {**os.environ, 'STUDIO_REVENUE_TRACKING': 'off', 'DATABASE_URL': f"sqlite:///{folder / 'store.db'}",
+           'STUDIO_REVENUE_LOG': 'WARNING', 'MPLBACKEND': 'Agg'}
+    panel, model = folder / 'panel.csv', folder / 'model'
+    res = dict(studios=n, months=60, load_average_before=list(os.getloadavg()))
+    print(f"== {n} studios", file=sys.stderr, flush=True)
+    skip = set(filter(None, os.environ.get('SCALE_SKIP', '').split(',')))
+    def note(k, r):
+        res[k] = r
+        print(f"  {k}: {r.get('seconds')} s, {r.get('peak_mb')} MB", file=sys.stderr, flush=True)
+    note('generate', timed([CLI, 'generate', '--studios', str(n), '--months', '60', '--seed', '1', '--out', str(panel), '--json'], env))
+    note('ingest', timed([CLI, 'ingest', '--data', str(panel), '--json'], env))
+    r = timed([CLI, 'train', '--data', str(panel), '--until', TRAIN_UNTIL, '--model-dir', str(model), '--default-params', '--json'], env)
+    r['model_mb'] = round(sum(f.stat().st_size for f in model.iterdir()) / 2**20, 2) if model.is_dir() else None
+    r['files_mb'] = {f.name: round(f.stat().st_size / 2**20, 2) for f in model.iterdir()} if model.is_dir() else None
+    note('train', r)
+    if r['exit_code'] != 0: return res
+    sid = 's-0001' if n >= 1000 else 's-001'
+    from studio_revenue.core import load_history
+    sid = load_history(panel).studio_id.iloc[0]
+    runs = [timed([CLI, 'predict', '--model-dir', str(model), '--data', str(panel), '--studio', sid, '--months', '12',
+                   '--levers', '{"avg_ticket_price": 180}', '--json'], env) for _ in range(5)]
+    walls = sorted(x['seconds'] for x in runs)
+    note('predict_cli', dict(seconds=walls[len(walls) // 2], p95_seconds=walls[-1], peak_mb=max(x['peak_mb'] for x in runs),
+                             cpu_seconds=sorted(x['cpu_seconds'] for x in runs)[len(runs) // 2],
+                             exit_code=max(x['exit_code'] for x in runs), runs=len(runs)))
+    note('predict_inprocess', step('predict_inprocess', folder, env))
+    note('batch_what_if', step('batch_what_if', folder, env))
+    if 'backtest' in skip: res['backtest'] = 'skipped'
+    else: note('backtest', timed([CLI, 'evaluate', '--model-dir', str(model), '--data', str(panel), '--from-month', BACKTEST_FROM, '--json'], env))
+    if 'report' in skip: res['report'] = 'skipped'
+    else: note('report', timed([CLI, 'report', '--model-dir', str(model), '--data', str(panel), '--month', 'latest',
+                          '--out', str(folder / 'reports'), '--json'], env))
+    if 'goal_seek_all' in skip: res['goal_seek_all'] = 'skipped'
+    else: note('goal_seek_all', step('goal_seek_all', folder, env))
+    import pandas as pd
+    last = pd.read_csv(panel, usecols=['studio_id', 'total_revenue']).query('studio_id == @sid').total_revenue.iloc[-1]
+    runs = [timed([CLI, 'optimize', '--model-dir', str(model), '--data', str(panel), '--studio', sid, '--target-revenue',
+                   str(round(last * 1.08)), '--months', '6', '--json'], env) for _ in range(5)]
+    walls = sorted(x['seconds'] for x in runs)
+    note('optimize_cli', dict(seconds=walls[len(walls) // 2], p95_seconds=walls[-1], peak_mb=max(x['peak_mb'] for x in runs),
+                              cpu_seconds=sorted(x['cpu_seconds'] for x in runs)[len(runs) // 2],
+                              exit_code=max(x['exit_code'] for x in runs), runs=len(runs)))
+    for r in res.values():
+        if isinstance(r, dict): r.pop('stdout', None)
+    res['load_average_after'] = list(os.getloadavg())
+    if not keep: shutil.rmtree(folder, ignore_errors=True)
+    return res
+
+
+def exponents(sizes: dict) -> dict:
+    "Slope of log(seconds) on log(studios) per step, over the sizes measured (least squares)."
+    import numpy as np
+    out = {}
+    steps = {k for r in sizes.values() for k, v in r.items() if isinstance(v, dict) and 'seconds' in v}
+    for s in sorted(steps):
+        pts = [(int(n), r[s]['seconds']) for n, r in sizes.items() if isinstance(r.get(s), dict) and r[s].get('exit_code', 0) == 0
+               and r[s].get('seconds')]
+        if len(pts) >= 2:
+            x, y = np.log([p[0] for p in pts]), np.log([p[1] for p in pts])
+            out[s] = round(float(np.polyfit(x, y, 1)[0]), 3)
+    return out
+
+
+def plot(sizes: dict, path: Path):
+    import matplotlib; matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(8, 5))
+    labels = dict(generate='generate', ingest='ingest', train='train', predict_cli='predict (command line)',
+                  batch_what_if='what-if, every studio x 12 months', backtest='backtest', report='monthly report',
+                  goal_seek_all='goal seek, every studio', optimize_cli='goal seek (command line)')
+    ns = sorted(int(n) for n in sizes)
+    for k, label in labels.items():
+        pts = [(n, sizes[str(n)][k]['seconds']) for n in ns if isinstance(sizes[str(n)].get(k), dict)]
+        if pts: ax.plot(*zip(*pts), marker='o', label=label)
+    if ns:
+        ax.plot(ns, [sizes[str(ns[0])]['train']['seconds'] * n / ns[0] for n in ns], 'k:', label='linear from train at the smallest size')
+    ax.set(xscale='log', yscale='log', xlabel='studios (60 months each)', ylabel='seconds (2 shared cores)',
+           title='Cost of each job by number of studios')
+    ax.grid(True, which='both', alpha=.3); ax.legend(fontsize=8)
+    fig.tight_layout(); fig.savefig(path, dpi=110)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--sizes', default='200,2000,20000')
+    ap.add_argument('--work', default=None, help='scratch folder (default: a temporary one)')
+    ap.add_argument('--keep', action='store_true', help='keep the panels and models')
+    ap.add_argument('--goal-seek-studios', type=int, default=0,
+                    help='goal seek only the first N studios in the every-studio step (default: all); recorded in the JSON')
+    ap.add_argument('--skip', default='', help='comma-separated steps not to run at this size (recorded as skipped)')
+    ap.add_argument('--step'); ap.add_argument('--dir')
+    a = ap.parse_args()
+    if a.goal_seek_studios: os.environ['SCALE_GOAL_SEEK_STUDIOS'] = str(a.goal_seek_studios)
+    os.environ['SCALE_SKIP'] = a.skip
+    if a.step:
+        print(json.dumps(run_step(a.step, Path(a.dir)))); return
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / 'scale.json'
+    doc = json.loads(path.read_text()) if path.exists() else {}
+    doc.setdefault('sizes', {})
+    work = Path(a.work or tempfile.mkdtemp(prefix='studio-scale-'))
+    runs = [timed([CLI, '--help'], dict(os.environ)) for _ in range(7)]
+    walls, cpus = sorted(r['seconds'] for r in runs), sorted(r['cpu_seconds'] for r in runs)
+    doc['help'] = dict(median_seconds=walls[3], max_seconds=walls[-1], median_cpu_seconds=cpus[3], runs=7,
+                       load_average=list(os.getloadavg()), what='wall and CPU (user+sys) of `studio-revenue --help`')
+    for n in (int(x) for x in a.sizes.split(',')):
+        doc['sizes'][str(n)] = measure_size(n, work, a.keep)
+        doc['growth_exponents'] = exponents(doc['sizes'])
+        doc.update(goals=GOALS, machine=dict(cpus=os.cpu_count(), python=platform.python_version()),
+                   note='2 cores shared with other jobs: see load_average_* per size; timings under load are pessimistic')
+        path.write_text(json.dumps(doc, indent=2))
+        plot(doc['sizes'], OUT / 'scale.png')
+    print(json.dumps(doc, indent=2))
+
+
+if __name__ == '__main__':
+    main()
