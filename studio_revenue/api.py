@@ -8,7 +8,7 @@ import hashlib, json, os, threading, time, uuid, logging
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Literal, Optional, Union
+from typing import Annotated, Callable, Literal, Optional, Union
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
@@ -16,6 +16,7 @@ from cachetools import TTLCache
 from fastapi import FastAPI, Request, Query, Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastcore.basics import patch
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 from .core import LEVERS, LEVER_NAMES, StudioRevenueError
 from .features import MAX_HORIZON, MIN_HISTORY
@@ -29,8 +30,10 @@ from .store import Store, open_store, read_history, log_answer, StoreUnavailable
 __all__ = ['LeverPlan', 'CurrentState', 'LeverName', 'StudioId', 'BaseMonth', 'ServingModel', 'resolve_version',
            'load_serving_model', 'AnswerCache', 'cache_key', 'ForwardRequest', 'MonthForecast', 'ForwardAnswer',
            'Constraints', 'InverseRequest', 'InverseAnswer', 'UnknownStudio', 'data_version', 'studio_months',
-           'forward_answer', 'inverse_answer', 'Service', 'answer_for', 'add_error_handlers', 'create_app',
-           'add_routes', 'BatchItem', 'BatchRequest', 'ScenarioRequest', 'BatchAnswer', 'batch_forward', 'log_many']
+           'forward_answer', 'inverse_answer', 'StudioState', 'make_state', 'StateCache', 'score_plans', 'plan_of',
+           'answer_from_scores', 'plan_path', 'Coalescer', 'LogWriter', 'Service', 'forward_compute', 'inverse_compute',
+           'answer_for', 'add_error_handlers', 'create_app', 'add_routes', 'add_store_routes', 'BatchItem',
+           'BatchRequest', 'ScenarioRequest', 'BatchAnswer', 'data_versions', 'batch_forward']
 
 # %% ../nbs/96_api.ipynb #00000005
 @dataclass(frozen=True)
@@ -208,7 +211,7 @@ class ForwardAnswer(BaseModel):
     lever_plan: dict[str, list[float]]
     history_months: int
     scenario_id: str
-    log_id: int
+    log_id: str             # this answer's id in the prediction log (its row's outputs.log_id)
     cached: bool
 
 # %% ../nbs/96_api.ipynb #0000000e
@@ -248,7 +251,7 @@ class InverseAnswer(BaseModel):
     binding_constraints: list
     action_plan: list
     optimization_id: str
-    log_id: int
+    log_id: str             # this answer's id in the goal-seek log (its row's outputs.log_id)
     cached: bool
 
 # %% ../nbs/96_api.ipynb #00000011
@@ -319,10 +322,207 @@ def inverse_answer(serving: ServingModel, history: pd.DataFrame, req: InverseReq
     return json.loads(json.dumps({**answer, 'model_version': serving.version, 'history_months': int(len(history))},
                                  default=lambda o: o.item() if hasattr(o, 'item') else str(o)))
 
+# %% ../nbs/96_api.ipynb #00000031
+from cachetools import LRUCache
+from .core import lever_path, current_levers
+
+@dataclass(frozen=True)
+class StudioState:
+    "What a forecast needs of one studio that no plan changes: its months, the model's context of the last month, the levers now."
+    studio_id: str
+    version: int                 # the studio's data version these months carry
+    history: pd.DataFrame        # the validated months up to the base month
+    ctx: dict                    # `FeatureBuilder.context` of the last month (one row per array)
+    now: dict                    # lever values in the last month
+    base: pd.Timestamp
+    last_revenue: float
+
+def make_state(serving: ServingModel, history: pd.DataFrame, studio_id: str, version: int) -> StudioState:
+    "Validate one studio's months for the model and compute its context once."
+    from studio_revenue.features import SKELETON_WINDOW
+    h = serving.model.studio_history(history, studio_id)
+    ctx = {k: v[-1:] for k, v in serving.model.builder_.context(h.tail(SKELETON_WINDOW)).items()}
+    return StudioState(studio_id, version, h, ctx, current_levers(h), h.month.iloc[-1], float(h.total_revenue.iloc[-1]))
+
+class StateCache:
+    "Studio states by (studio, data version, base month, serving model), a bounded LRU; each is read from the store once."
+    def __init__(self, maxsize: int = 4096): self._states, self._lock = LRUCache(maxsize), threading.Lock()
+
+    def get(self, serving: ServingModel, store: Store, studio_id: str, version: int, base_month: str | None) -> StudioState:
+        key = (studio_id, version, base_month, serving.cache_tag)
+        with self._lock: found = self._states.get(key)
+        if found is not None: return found
+        months = studio_months(store, studio_id, base_month)
+        read = int(months.attrs.get('data_versions', {}).get(studio_id, version))   # an ingest may have landed in between
+        state = make_state(serving, months, studio_id, read)
+        with self._lock: self._states[(studio_id, read, base_month, serving.cache_tag)] = state
+        return state
+
+    def __len__(self): return len(self._states)
+
+# %% ../nbs/96_api.ipynb #00000032
+def score_plans(model: RevenueModel, ctxs: list[dict], # one context row per plan (a `StudioState.ctx`; studios may differ)
+                paths: np.ndarray,                       # (plans, months, levers) in LEVER_NAMES order
+                members_now: list[float | None] | None = None, # per plan: members now, or None for the last month's
+               ) -> dict[str, np.ndarray]:
+    "`RevenueModel.predict_paths` for plans of many studios in one call of each learner."
+    paths = np.asarray(paths, float)
+    ctx = {k: np.concatenate([c[k] for c in ctxs]) for k in ctxs[0]}
+    m0 = ctx['members'].astype(float).copy()
+    for i, m in enumerate(members_now or []):
+        if m is not None: m0[i] = float(m)
+    hz = model.builder_.horizon(ctx, paths, m0)
+    revenue = hz.revenue(model._correction(hz.X))
+    out = dict(revenue=revenue, members=hz.members, membership=hz.membership, skeleton_other=hz.other)
+    return out | model.support(ctx, paths, revenue, hz.membership)
+
+def plan_of(req) -> dict:
+    "The request's lever plan (levers it gives; the rest held)."
+    return {n: v for n, v in req.levers.model_dump(exclude={'current_member_count'}).items() if v is not None}
+
+# %% ../nbs/96_api.ipynb #00000033
+from functools import lru_cache
+from .intervals import plan_bounds
+
+@lru_cache(maxsize=4096)
+def _months(base: pd.Timestamp, H: int) -> tuple[str, ...]:
+    return tuple(pd.date_range(base + pd.DateOffset(months=1), periods=H, freq='MS').strftime('%Y-%m-%d'))
+
+def answer_from_scores(serving: ServingModel, state: StudioState, path: np.ndarray, res: dict, j: int,
+                       lo: np.ndarray, hi: np.ndarray, level: float, ci: bool, full: bool = True) -> dict:
+    "Plan j of a `score_plans` result (bounds `lo`, `hi` of its months) as a forward answer: the fields and rounding of `forward_answer`."
+    rev = res['revenue'][j]
+    rows = [dict(month=m, revenue=round(float(r), 2), revenue_lower=round(float(a), 2) if ci else None,
+                 revenue_upper=round(float(b), 2) if ci else None, members=int(round(mb)))
+            for m, r, a, b, mb in zip(_months(state.base, len(rev)), rev, lo, hi, res['members'][j])]
+    out = dict(studio_id=state.studio_id, base_month=f"{state.base:%Y-%m-%d}")
+    if not full: return out | dict(predictions=rows, total_projected_revenue=round(float(rev.sum()), 2))
+    final, H = float(rev[-1]), len(rev)
+    return out | dict(model_version=serving.version, interval=level if ci else None, predictions=rows,
+                      predictions_by_month={f"month_{i + 1}": r for i, r in enumerate(rows)},
+                      total_projected_revenue=round(float(rev.sum()), 2),
+                      growth_rate=round((final / state.last_revenue) ** (1 / H) - 1, 6) if state.last_revenue > 0 and final > 0 else None,
+                      lever_plan={n: [round(float(x), 6) for x in path[:, i]] for i, n in enumerate(LEVER_NAMES)},
+                      history_months=int(len(state.history)))
+
+def plan_path(state: StudioState, req) -> np.ndarray:
+    "The request's (months, levers) lever path from the studio's levers now."
+    return lever_path(state.now, plan_of(req), req.projection_months).to_numpy()
+
+# %% ../nbs/96_api.ipynb #00000034
+import queue
+
+@dataclass(eq=False)
+class _Job:
+    serving: ServingModel
+    ctx: dict
+    path: np.ndarray
+    members: float | None
+    done: threading.Event = field(default_factory=threading.Event)
+    result: tuple | None = None
+    error: BaseException | None = None
+
+class Coalescer:
+    "Forward misses that arrive while the model is busy are scored together: one `score_plans` call per (model, horizon)."
+    def __init__(self, max_batch: int = 256):
+        self.max_batch, self._q = max_batch, queue.Queue()
+        self.calls = self.plans = 0
+        threading.Thread(target=self._run, daemon=True, name='forward-coalescer').start()
+
+    def score(self, serving: ServingModel, ctx: dict, path: np.ndarray, members: float | None) -> tuple[dict, int]:
+        "The `score_plans` result holding this plan, and the plan's row in it."
+        job = _Job(serving, ctx, path, members)
+        self._q.put(job)
+        job.done.wait()
+        if job.error is not None: raise job.error
+        return job.result
+
+    def _run(self):
+        while True:
+            jobs = [self._q.get()]
+            while len(jobs) < self.max_batch:
+                try: jobs.append(self._q.get_nowait())
+                except queue.Empty: break
+            groups = {}
+            for j in jobs: groups.setdefault((id(j.serving), len(j.path)), []).append(j)
+            for group in groups.values():
+                try:
+                    res = score_plans(group[0].serving.model, [j.ctx for j in group], np.stack([j.path for j in group]),
+                                      [j.members for j in group])
+                    self.calls += 1; self.plans += len(group)
+                    for i, j in enumerate(group): j.result = (res, i)
+                except BaseException as e:
+                    for j in group: j.error = e
+                finally:
+                    for j in group: j.done.set()
+
+# %% ../nbs/96_api.ipynb #00000035
+from .store import log_tables, _jsonable
+import datetime as dt
+
+class LogWriter:
+    "Answers go to the store's logs from one background thread, many rows per transaction, off the request path."
+    def __init__(self, store: Callable[[], Store], batch: int = 500, retry_seconds: float = 0.5):
+        self._store, self.batch, self.retry_seconds = store, batch, retry_seconds
+        self._q, self._stop = queue.Queue(), threading.Event()
+        self.written = self.failed_attempts = 0
+        self.last_error: str | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True, name='answer-log')
+        self._thread.start()
+
+    def put(self, kind: str, row: dict):
+        "Queue one answer's log row (the columns of `log_answer`, `data_version` included)."
+        self._q.put((kind, dict(row, created_at=row.get('created_at') or dt.datetime.now(dt.timezone.utc))))
+
+    def _write(self, items):
+        rows = {}
+        for kind, r in items:
+            rows.setdefault(kind, []).append({k: _jsonable(v) if k in ('inputs', 'outputs', 'model_info') else v for k, v in r.items()})
+        with self._store().engine.begin() as conn:          # all or nothing: a failed batch is retried whole
+            for kind, rs in rows.items(): conn.execute(log_tables[kind].insert(), rs)
+
+    def _run(self):
+        pending = []
+        while not (self._stop.is_set() and not pending and self._q.empty()):
+            if not pending:
+                try: pending.append(self._q.get(timeout=0.05))
+                except queue.Empty: continue
+            while len(pending) < self.batch:
+                try: pending.append(self._q.get_nowait())
+                except queue.Empty: break
+            try: self._write(pending)
+            except Exception as e:                           # store down: keep the rows, try again
+                self.failed_attempts += 1; self.last_error = f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"
+                time.sleep(self.retry_seconds); continue
+            for _ in pending: self._q.task_done()
+            self.written += len(pending); pending = []
+
+# %% ../nbs/96_api.ipynb #00000036
+@patch
+def queued(self: LogWriter) -> int: return self._q.unfinished_tasks
+
+@patch
+def flush(self: LogWriter, timeout: float = 30) -> bool:
+    "Wait until every queued row is written (True) or `timeout` passes (False)."
+    deadline = time.monotonic() + timeout
+    while self.queued() and time.monotonic() < deadline: time.sleep(0.005)
+    return not self.queued()
+
+@patch
+def close(self: LogWriter, timeout: float = 60) -> int:
+    "Write what is queued, then stop; returns the rows left unwritten (0 unless the store stayed down for `timeout`)."
+    self.flush(timeout)
+    self._stop.set(); self._thread.join(5)
+    return self.queued()
+
+@patch
+def state(self: LogWriter) -> dict: return dict(written=self.written, queued=self.queued(), failed_attempts=self.failed_attempts,
+                                                last_error=self.last_error)
+
 # %% ../nbs/96_api.ipynb #00000015
 @dataclass
 class Service:
-    "What the API process holds: the serving model, the store and the cache."
+    "What the API process holds: the serving model, the store, the answer cache, studio states, the coalescer and the log writer."
     model_ref: str
     store_url: str | None = None
     cache: AnswerCache = field(default_factory=AnswerCache)
@@ -331,6 +531,12 @@ class Service:
     _swap: threading.Lock = field(default_factory=threading.Lock)
     swaps: int = 0
     responses: dict = field(default_factory=dict)   # status code -> responses sent (health reports it)
+    states: StateCache = field(default_factory=StateCache)
+    coalescer: Coalescer = field(default_factory=Coalescer)
+    log: LogWriter | None = None
+
+    def __post_init__(self):
+        if self.log is None: self.log = LogWriter(self.store)
 
     def store(self) -> Store:
         "The store, opened on first use (and again after it was unreachable)."
@@ -348,22 +554,34 @@ class Service:
             return dict(reloaded=True, model_version=new.version, previous_version=old.version if old else None)
 
 # %% ../nbs/96_api.ipynb #00000016
-def _log(service: Service, kind: str, req: BaseModel, answer: dict, t0: float) -> int:
-    "Write one answer to the store's log (its own transaction)."
+def _log_row(service: Service, serving: ServingModel, req: BaseModel, answer: dict, t0: float, version) -> dict:
+    "The log row of one answer (the columns of `log_answer`)."
     base = answer.get('base_month') or (pd.Timestamp(answer['target_month']) - pd.DateOffset(months=req.target_months) if 'target_month' in answer else None)
-    return log_answer(service.store(), kind, req.studio_id, inputs=req.model_dump(mode='json'), outputs=answer,
-                      latency_ms=1000 * (time.perf_counter() - t0), model_version=answer['model_version'],
-                      model_ref=service.serving.ref, base_month=base, data_source='store', source='api')
+    return dict(studio_id=req.studio_id, data_source='store', model_version=answer['model_version'], model_ref=serving.ref, model_info=None,
+                inputs=req.model_dump(mode='json'), outputs=answer, latency_ms=1000 * (time.perf_counter() - t0), source='api',
+                base_month=pd.Timestamp(base).date() if base is not None else None, data_version=version)
+
+def forward_compute(service: Service, serving: ServingModel, state: StudioState, req: ForwardRequest) -> dict:
+    "A forward answer through the coalescer (one model call for the misses that arrive together)."
+    path = plan_path(state, req)
+    res, j = service.coalescer.score(serving, state.ctx, path, req.levers.current_member_count)
+    lo, hi = plan_bounds(serving.intervals, dict(revenue=res['revenue'][j:j + 1], extrapolation=res['extrapolation'][j:j + 1]), req.interval)
+    return answer_from_scores(serving, state, path, res, j, lo[0], hi[0], req.interval, req.include_confidence_intervals)
+
+def inverse_compute(service: Service, serving: ServingModel, state: StudioState, req: InverseRequest) -> dict:
+    return inverse_answer(serving, state.history, req)
 
 def answer_for(service: Service, kind: str, req: BaseModel, compute) -> dict:
-    "A cached or fresh answer for `req`, given its own id and logged once."
+    "A cached or fresh answer for `req` with its own id, queued for the log exactly once."
     t0 = time.perf_counter()
     serving, store = service.serving, service.store()
     version = data_version(store, req.studio_id)
-    key = cache_key(kind, req.model_dump(mode='json'), serving.cache_tag, version)
-    answer, hit = service.cache.get_or_compute(key, lambda: compute(serving, studio_months(store, req.studio_id, req.base_month), req))
-    answer = dict(answer, cached=hit, **{'scenario_id' if kind == 'forecast' else 'optimization_id': uuid.uuid4().hex})
-    answer['log_id'] = _log(service, kind, req, answer, t0)
+    state = service.states.get(serving, store, req.studio_id, version, req.base_month)
+    key = cache_key(kind, req.model_dump(mode='json'), serving.cache_tag, state.version)
+    answer, hit = service.cache.get_or_compute(key, lambda: compute(service, serving, state, req))
+    answer_id = uuid.uuid4().hex
+    answer = dict(answer, cached=hit, log_id=answer_id, **{'scenario_id' if kind == 'forecast' else 'optimization_id': answer_id})
+    service.log.put(kind, _log_row(service, serving, req, answer, t0, state.version))
     return answer
 
 # %% ../nbs/96_api.ipynb #00000018
@@ -425,6 +643,7 @@ def create_app(model_ref: str | Path | None = None, # a model directory or model
         if poll_seconds: threading.Thread(target=_poll, args=(service, poll_seconds, stop), daemon=True).start()
         yield
         stop.set()
+        service.log.close()           # the answers still queued are written before the process ends
 
     app = FastAPI(title='studio_revenue', version='1', lifespan=lifespan,
                   description='What-if forecasts and goal seek for fitness studios (SPEC §4).')
@@ -456,44 +675,49 @@ def _poll(service: Service, every: float, stop: threading.Event):
         except Exception as e: logging.getLogger(__name__).warning(f"champion poll: {e}")
 
 # %% ../nbs/96_api.ipynb #0000001c
+from fastapi.responses import JSONResponse as _JSON
+
 def add_routes(app: FastAPI, service: Service):
-    "The endpoints (plain `def`: the work is CPU-bound and runs in the thread pool)."
+    "The endpoints (plain `def`: the work is CPU-bound and runs in the thread pool). Answers are returned as ready JSON."
     @app.get('/api/v1/health')
     def health() -> dict:
         try: service.store(); store = dict(reachable=True, url=safe_url(service.store().url))
         except StoreUnavailable as e: store = dict(reachable=False, error=str(e))
         s = service.serving
         return dict(status='ok' if store['reachable'] else 'degraded', model_version=s.version, model_id=s.model.version,
-                    model_ref=s.ref, swaps=service.swaps, store=store, cache=service.cache.state(),
+                    model_ref=s.ref, swaps=service.swaps, store=store, cache=service.cache.state(), answer_log=service.log.state(),
+                    coalescer=dict(model_calls=service.coalescer.calls, plans=service.coalescer.plans), studio_states=len(service.states),
                     responses={str(k): v for k, v in sorted(service.responses.items())})
 
     @app.post('/api/v1/predict/forward', response_model=ForwardAnswer)
-    def forward(req: ForwardRequest) -> dict:
-        return answer_for(service, 'forecast', req, forward_answer)
+    def forward(req: ForwardRequest):
+        return _JSON(answer_for(service, 'forecast', req, forward_compute))
 
     @app.post('/api/v1/predict/inverse', response_model=InverseAnswer)
-    def inverse(req: InverseRequest) -> dict:
-        return answer_for(service, 'goal_seek', req, inverse_answer)
+    def inverse(req: InverseRequest):
+        return _JSON(answer_for(service, 'goal_seek', req, inverse_compute))
 
     @app.post('/api/v1/predict/batch', response_model=BatchAnswer)
-    def batch(req: BatchRequest) -> dict:
-        t0, serving, store = time.perf_counter(), service.serving, service.store()
-        studios = sorted({i.studio_id for i in req.items})
-        for s in studios: data_version(store, s)                       # 404 naming the first unknown studio
-        history = read_history(store, studios)
-        results = batch_forward(serving, {s: g for s, g in history.groupby('studio_id')}, req)
+    def batch(req: BatchRequest):
+        t0, serving = time.perf_counter(), service.serving
+        results, versions = batch_forward(service, serving, req)
         ms = 1000 * (time.perf_counter() - t0) / len(results)
-        ids = log_many(store, 'forecast', [dict(studio_id=it.studio_id, inputs=it.model_dump(mode='json'), outputs=r, latency_ms=ms,
-                                                model_version=serving.version, model_ref=serving.ref, base_month=pd.Timestamp(r['base_month']).date())
-                                           for it, r in zip(req.items, results)])
-        for r, i in zip(results, ids): r['log_id'] = i
-        return dict(model_version=serving.version, interval=req.interval if req.include_confidence_intervals else None, results=results,
-                    plan_months=sum(len(r['predictions']) for r in results), seconds=round(time.perf_counter() - t0, 4))
+        for it, r, v in zip(req.items, results, versions):
+            r['log_id'] = uuid.uuid4().hex
+            service.log.put('forecast', dict(studio_id=it.studio_id, data_source='store', model_version=serving.version, model_ref=serving.ref,
+                                             model_info=None, inputs=it.model_dump(mode='json'), outputs=r, latency_ms=ms, source='api',
+                                             base_month=pd.Timestamp(r['base_month']).date(), data_version=v))
+        return _JSON(dict(model_version=serving.version, interval=req.interval if req.include_confidence_intervals else None, results=results,
+                          plan_months=sum(len(r['predictions']) for r in results), seconds=round(time.perf_counter() - t0, 4)))
+    add_store_routes(app, service)
 
+# %% ../nbs/96_api.ipynb #00000037
+def add_store_routes(app: FastAPI, service: Service):
+    "Scenarios, history and reload: the endpoints that read and write the store or swap the model."
     @app.post('/api/v1/scenarios')
     def save_scenario(req: ScenarioRequest) -> dict:
         "Compute a what-if and keep it in the store's scenarios table under a name."
-        answer = answer_for(service, 'forecast', req.forecast, forward_answer)
+        answer = answer_for(service, 'forecast', req.forecast, forward_compute)
         t0 = time.perf_counter()
         sid = log_answer(service.store(), 'scenario', req.forecast.studio_id, inputs=req.forecast.model_dump(mode='json'), outputs=answer,
                          latency_ms=0.0, model_version=answer['model_version'], model_ref=service.serving.ref,
@@ -562,48 +786,30 @@ class BatchAnswer(BaseModel):
     seconds: float
 
 # %% ../nbs/96_api.ipynb #0000001f
-from .core import lever_path, current_levers
+def data_versions(store: Store, studio_ids: list[str]) -> dict[str, int]:
+    "Data versions of many studios in one query; UnknownStudio naming the first the store lacks."
+    try:
+        with store.engine.connect() as conn:
+            found = dict(conn.execute(sa.select(studios_table.c.studio_id, studios_table.c.data_version)
+                                      .where(studios_table.c.studio_id.in_(list(studio_ids)))).all())
+    except sa.exc.SQLAlchemyError as e: raise StoreUnavailable(f"the studio store at {store.where} cannot be read ({type(e).__name__})") from None
+    for s in studio_ids:
+        if s not in found: data_version(store, s)        # raises UnknownStudio with the usual sentence
+    return {s: int(v) for s, v in found.items()}
 
-def batch_forward(serving: ServingModel, histories: dict[str, pd.DataFrame], req: BatchRequest) -> list[dict]:
-    "Every item's forecast, scored one group of plans (same studio, base month, horizon, member count) at a time."
-    groups = {}
-    for i, item in enumerate(req.items):
-        groups.setdefault((item.studio_id, item.base_month, item.projection_months, item.levers.current_member_count), []).append(i)
+def batch_forward(service: Service, serving: ServingModel, req: BatchRequest) -> tuple[list[dict], list[int]]:
+    "Every item's forecast: the plans of all studios with the same horizon scored in ONE model call; and each item's data version."
+    store = service.store()
+    versions = data_versions(store, sorted({i.studio_id for i in req.items}))
+    states = [service.states.get(serving, store, i.studio_id, versions[i.studio_id], i.base_month) for i in req.items]
+    paths = [plan_path(s, i) for s, i in zip(states, req.items)]
     out = [None] * len(req.items)
-    for (studio, base_month, H, members), idx in groups.items():
-        h = serving.model.studio_history(_cut(histories[studio], base_month), studio)
-        now = current_levers(h)
-        paths = np.stack([lever_path(now, {n: v for n, v in req.items[i].levers.model_dump(exclude={'current_member_count'}).items()
-                                           if v is not None}, H).to_numpy() for i in idx])
-        res = serving.model.predict_paths(h, paths, members)
-        lo, hi = serving.intervals.bounds(res['revenue'], req.interval)
-        months = pd.date_range(h.month.iloc[-1] + pd.DateOffset(months=1), periods=H, freq='MS').strftime('%Y-%m-%d')
-        ci = req.include_confidence_intervals
-        for j, i in enumerate(idx):
-            rows = [dict(month=m, revenue=round(float(r), 2), revenue_lower=round(float(a), 2) if ci else None,
-                         revenue_upper=round(float(b), 2) if ci else None, members=int(round(mb)))
-                    for m, r, a, b, mb in zip(months, res['revenue'][j], lo[j], hi[j], res['members'][j])]
-            out[i] = dict(studio_id=studio, base_month=f"{h.month.iloc[-1]:%Y-%m-%d}", predictions=rows,
-                          total_projected_revenue=round(float(res['revenue'][j].sum()), 2))
-    return out
-
-def _cut(history: pd.DataFrame, base_month) -> pd.DataFrame:
-    if base_month is None: return history
-    m = _month(base_month)
-    if m not in set(history.month):
-        raise StudioRevenueError(f"base_month {m:%Y-%m} is not a month of studio {history.studio_id.iloc[0]!r}'s history")
-    return history[history.month <= m]
-
-# %% ../nbs/96_api.ipynb #00000020
-from .store import log_tables, _jsonable
-import datetime as dt
-
-def log_many(store: Store, kind: str, rows: list[dict]) -> list[int]:
-    "Write many answers to a log in one transaction (the same columns as `log_answer`); returns their ids in order."
-    table, now = log_tables[kind], dt.datetime.now(dt.timezone.utc)
-    with store.engine.begin() as conn:
-        versions = dict(conn.execute(sa.select(studios_table.c.studio_id, studios_table.c.data_version)
-                                     .where(studios_table.c.studio_id.in_({r['studio_id'] for r in rows}))).all())
-        return [conn.execute(table.insert().values(created_at=now, data_source='store', source='api', data_version=versions.get(r['studio_id']),
-                                                   **{k: _jsonable(v) if k in ('inputs', 'outputs', 'model_info') else v for k, v in r.items()})
-                             .returning(table.c.id)).scalar_one() for r in rows]
+    for H in sorted({len(p) for p in paths}):
+        idx = [k for k, p in enumerate(paths) if len(p) == H]
+        res = score_plans(serving.model, [states[k].ctx for k in idx], np.stack([paths[k] for k in idx]),
+                          [req.items[k].levers.current_member_count for k in idx])
+        lo, hi = plan_bounds(serving.intervals, res, req.interval)
+        for j, k in enumerate(idx):
+            out[k] = answer_from_scores(serving, states[k], paths[k], res, j, lo[j], hi[j], req.interval,
+                                        req.include_confidence_intervals, full=False)
+    return out, [s.version for s in states]

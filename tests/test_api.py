@@ -2,6 +2,8 @@
 for this module on a generated panel ingested into a temporary SQLite store (conftest's DATABASE_URL); Redis is a real
 redis-server started on a free port. These need real processes, hence pytest rather than the notebook."""
 import json, os, shutil, socket, subprocess, sys, time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 import httpx
 import pandas as pd
@@ -77,9 +79,19 @@ def server(world):
     s.stop()
 
 
-def log_rows(kind='prediction_log'):
+def logged_ids(kind='prediction_log'):
+    "The answer ids (outputs.log_id) in a log, one per row."
     eng = sa.create_engine(os.environ['DATABASE_URL'])
-    with eng.connect() as c: return c.execute(sa.text(f'SELECT id FROM {kind}')).scalars().all()
+    with eng.connect() as c: outs = c.execute(sa.text(f'SELECT outputs FROM {kind}')).scalars().all()
+    eng.dispose()
+    return [(json.loads(o) if isinstance(o, str) else o).get('log_id') for o in outs]
+
+
+def settled(server, timeout=30):
+    "Wait until the server's log writer has written every answer it queued."
+    deadline = time.time() + timeout
+    while (q := server.http.get('/api/v1/health').json()['answer_log']['queued']) and time.time() < deadline: time.sleep(0.05)
+    assert q == 0, f'{q} answers still queued for the log after {timeout} s'
 
 
 def test_health_names_the_resolved_version(server, world):
@@ -111,15 +123,34 @@ def test_original_inverse_example(server, world):
 
 
 def test_every_answer_logged_exactly_once(server):
-    before = set(log_rows())
+    before = Counter(logged_ids())
     ids = [server.http.post('/api/v1/predict/forward', json={**FORWARD_EXAMPLE, 'projection_months': 2, 'levers': {'upsell_rate': 0.3}}).json()
            for _ in range(3)]
     assert [a['cached'] for a in ids] == [False, True, True]
-    new = set(log_rows()) - before
-    assert sorted(new) == sorted(a['log_id'] for a in ids) and len(new) == 3
-    gs_before = set(log_rows('goal_seek_log'))
+    assert len({a['log_id'] for a in ids}) == 3 and all(a['log_id'] == a['scenario_id'] for a in ids)
+    settled(server)
+    assert Counter(logged_ids()) - before == Counter(a['log_id'] for a in ids)
+    gs_before = Counter(logged_ids('goal_seek_log'))
     g = server.http.post('/api/v1/predict/inverse', json={**INVERSE_EXAMPLE, 'target_revenue': 41000.0}).json()
-    assert set(log_rows('goal_seek_log')) - gs_before == {g['log_id']}
+    settled(server)
+    assert Counter(logged_ids('goal_seek_log')) - gs_before == Counter([g['log_id']])
+
+
+def test_logged_exactly_once_under_concurrency_and_at_shutdown(world):
+    "16 threads send 240 forwards (misses and hits) and 16 batches, then the server is stopped at once: every answer is in the log once."
+    before = Counter(logged_ids())
+    s = Server()
+    bodies = [{**FORWARD_EXAMPLE, 'studio_id': f's-{1 + i % 12:03d}', 'levers': {'avg_ticket_price': 100.0 + i % 60}} for i in range(240)]
+    batch = {'items': [{'studio_id': f's-{1 + i % 12:03d}', 'projection_months': 2, 'levers': {'upsell_rate': 0.2 + i / 1000}} for i in range(30)]}
+    def send(i):
+        with httpx.Client(base_url=s.url, timeout=120) as c:
+            if i < 16: return [x['log_id'] for x in c.post('/api/v1/predict/batch', json=batch).raise_for_status().json()['results']]
+            return [c.post('/api/v1/predict/forward', json=bodies[i - 16]).raise_for_status().json()['log_id']]
+    try:
+        with ThreadPoolExecutor(16) as pool: answered = [i for got in pool.map(send, range(16 + 240)) for i in got]
+    finally: s.stop()                                       # SIGTERM right after the last answer: the writer drains on shutdown
+    assert len(answered) == 16 * 30 + 240 and len(set(answered)) == len(answered)
+    assert Counter(logged_ids()) - before == Counter(answered)
 
 
 @pytest.mark.parametrize('body, status, words', [
@@ -244,12 +275,13 @@ def test_redis_cache_shared_and_never_stale(world, redis_url, tmp_path):
 def test_batch_matches_forward_and_logs_each_plan_once(server):
     plans = [{'avg_ticket_price': p} for p in (120, 150, 180)] + [{'upsell_rate': [0.1, 0.2, 0.3]}]
     items = [{'studio_id': s, 'base_month': '2024-06', 'projection_months': 3, 'levers': p} for s in ('s-001', 's-006') for p in plans]
-    before = set(log_rows())
+    before = Counter(logged_ids())
     r = server.http.post('/api/v1/predict/batch', json={'items': items})
     assert r.status_code == 200, r.text
     b = r.json()
     assert len(b['results']) == 8 and b['plan_months'] == 24
-    assert set(log_rows()) - before == {x['log_id'] for x in b['results']}
+    settled(server)
+    assert Counter(logged_ids()) - before == Counter(x['log_id'] for x in b['results'])
     one = server.http.post('/api/v1/predict/forward', json={**items[5], 'include_confidence_intervals': True}).json()
     assert [p['revenue'] for p in one['predictions']] == [p['revenue'] for p in b['results'][5]['predictions']]
     assert b['results'][0]['predictions'][0]['revenue'] < b['results'][2]['predictions'][0]['revenue']  # higher price, more revenue
