@@ -27,12 +27,13 @@ from .tracking import resolve_model, _mlflow
 from .store import Store, open_store, read_history, log_answer, StoreUnavailable, studios_table, safe_url
 
 # %% auto #0
-__all__ = ['LeverPlan', 'CurrentState', 'LeverName', 'StudioId', 'BaseMonth', 'ServingModel', 'resolve_version',
-           'load_serving_model', 'AnswerCache', 'cache_key', 'ForwardRequest', 'MonthForecast', 'ForwardAnswer',
-           'Constraints', 'InverseRequest', 'InverseAnswer', 'UnknownStudio', 'data_version', 'studio_months',
-           'forward_answer', 'inverse_answer', 'StudioState', 'make_state', 'StateCache', 'score_plans', 'plan_of',
-           'answer_from_scores', 'plan_path', 'Coalescer', 'LogWriter', 'reader_store', 'Service', 'forward_compute',
-           'inverse_compute', 'answer_for', 'add_error_handlers', 'Guard', 'create_app', 'add_routes',
+__all__ = ['LeverPlan', 'CurrentState', 'LeverName', 'StudioId', 'BaseMonth', 'POOL_SIZE', 'MIN_TYPE_POOL', 'ServingModel',
+           'resolve_version', 'load_serving_model', 'AnswerCache', 'cache_key', 'ForwardRequest', 'MonthForecast',
+           'ForwardAnswer', 'Constraints', 'InverseRequest', 'InverseAnswer', 'UnknownStudio', 'data_version',
+           'studio_months', 'forward_answer', 'inverse_answer', 'StudioState', 'make_state', 'StateCache',
+           'score_plans', 'plan_of', 'answer_from_scores', 'plan_path', 'Coalescer', 'LogWriter', 'studio_roster',
+           'nearest', 'pooled_forecast', 'pool_of', 'calibrate_pooled', 'reader_store', 'Service', 'forward_compute',
+           'inverse_compute', 'answer_for', 'pooled_compute', 'add_error_handlers', 'Guard', 'create_app', 'add_routes',
            'add_store_routes', 'BatchItem', 'BatchRequest', 'ScenarioRequest', 'BatchAnswer', 'data_versions',
            'batch_forward']
 
@@ -182,6 +183,8 @@ class ForwardRequest(BaseModel):
     levers: LeverPlan = Field(default_factory=LeverPlan)
     include_confidence_intervals: bool = True
     interval: float = Field(0.9, ge=0.5, le=0.99, description='level of the ranges')
+    studio_type: Optional[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        None, description='for a studio with no history: pool the profile of studios of this type (default: all studios)')
 
     _month = field_validator('base_month')(classmethod(lambda cls, v: (_month(v), v)[1]))
 
@@ -216,6 +219,7 @@ class ForwardAnswer(BaseModel):
     scenario_id: str
     log_id: str             # this answer's id in the prediction log (its row's outputs.log_id)
     cached: bool
+    profile: dict | None = None   # a studio with no history: the studios pooled and how
 
 # %% ../nbs/96_api.ipynb #0000000e
 class Constraints(BaseModel):
@@ -362,6 +366,24 @@ class StateCache:
         return state
 
     def __len__(self): return len(self._states)
+
+# %% ../nbs/96_api.ipynb #00000038
+@patch
+def warm(self: StateCache, serving: ServingModel, store: Store, limit: int = 2000) -> int:
+    "States of up to `limit` studios at their latest month from ONE read of the store (run in the background at start and after a swap)."
+    with store.engine.connect() as conn:
+        ids = conn.execute(sa.select(studios_table.c.studio_id).order_by(studios_table.c.studio_id).limit(limit)).scalars().all()
+    if not ids: return 0
+    history = read_history(store, list(ids))
+    versions, n = history.attrs['data_versions'], 0
+    for sid, h in history.groupby('studio_id', sort=False):
+        h = h.dropna(axis=1, how='all')                      # as `read_history` of this studio alone would give it
+        if len(h) < MIN_HISTORY: continue
+        try: state = make_state(serving, h, sid, versions[sid])
+        except StudioRevenueError: continue
+        with self._lock: self._states.setdefault((sid, versions[sid], None, serving.cache_tag), state)
+        n += 1
+    return n
 
 # %% ../nbs/96_api.ipynb #00000032
 def score_plans(model: RevenueModel, ctxs: list[dict], # one context row per plan (a `StudioState.ctx`; studios may differ)
@@ -524,7 +546,67 @@ def close(self: LogWriter, timeout: float = 60) -> int:
 def state(self: LogWriter) -> dict: return dict(written=self.written, queued=self.queued(), failed_attempts=self.failed_attempts,
                                                 last_error=self.last_error)
 
+# %% ../nbs/96_api.ipynb #00000051
+POOL_SIZE = 10        # studios whose forecasts are pooled for a studio with no history
+MIN_TYPE_POOL = 3     # fewer studios of the type than this: pool all studios
+
+def studio_roster(store: Store) -> pd.DataFrame:
+    "Every studio of the store with its type and data version (one query)."
+    try:
+        with store.engine.connect() as conn:
+            rows = conn.execute(sa.select(studios_table.c.studio_id, studios_table.c.studio_type, studios_table.c.data_version)
+                                .order_by(studios_table.c.studio_id)).all()
+    except sa.exc.SQLAlchemyError as e: raise StoreUnavailable(f"the studio store at {store.where} cannot be read ({type(e).__name__})") from None
+    return pd.DataFrame(rows, columns=['studio_id', 'studio_type', 'data_version'])
+
+def nearest(states: list[StudioState], now: dict, members: float, k: int = POOL_SIZE) -> list[StudioState]:
+    "The k states whose levers and member count (in logs, scaled by their spread across the pool) are nearest `now` and `members`."
+    if len(states) <= k: return states
+    have = np.log(np.maximum([[s.now[n] for n in LEVER_NAMES] + [s.history.total_members.iloc[-1]] for s in states], 1e-3))
+    want = np.log(np.maximum([now[n] for n in LEVER_NAMES] + [members], 1e-3))
+    d = (((have - want) / np.maximum(have.std(0), 1e-6)) ** 2).sum(1)
+    return [states[i] for i in np.argsort(d, kind='stable')[:k]]
+
+def pooled_forecast(serving: ServingModel, proxies: list[StudioState], now: dict, members: float, path: np.ndarray) -> dict:
+    "The median forecast of the proxies, each set to `now` and `members` in its last month, under one lever path (one model call)."
+    state = CurrentState(current_member_count=members, **{n: float(now[n]) for n in LEVER_NAMES})
+    moved = [make_state(serving, _with_current_state(p.history, state), p.studio_id, p.version) for p in proxies]
+    res = score_plans(serving.model, [m.ctx for m in moved], np.repeat(path[None], len(moved), 0), [members] * len(moved))
+    return dict(revenue=np.median(res['revenue'], 0), members=res['members'][0], extrapolation=np.median(res['extrapolation'], 0),
+                spread=np.percentile(res['revenue'], [10, 90], axis=0), studios=[p.studio_id for p in proxies])
+
+# %% ../nbs/96_api.ipynb #00000052
+def pool_of(states: list[StudioState], types: dict, studio_type: str | None) -> tuple[list[StudioState], str]:
+    "The studios of `studio_type` (all studios when it is not given or too rare) and which it was."
+    same = [s for s in states if studio_type is not None and types.get(s.studio_id) == studio_type]
+    return (same, f"studio type {studio_type}") if len(same) >= MIN_TYPE_POOL else (states, 'all studios')
+
+def calibrate_pooled(serving: ServingModel, store: Store, states: StateCache, roster: pd.DataFrame,
+                     holdout: int = 12, max_studios: int = 60) -> ConformalIntervals:
+    "Conformal ranges for answers from the pooled profile: each studio answered from the others 12 months before its end."
+    types = dict(zip(roster.studio_id, roster.studio_type))
+    full = {s: states.get(serving, store, s, int(v), None) for s, v in zip(roster.studio_id, roster.data_version)}
+    horizon, actual, predicted = [], [], []
+    for sid in list(full)[:max_studios]:
+        h = full[sid].history
+        if len(h) < MIN_HISTORY + holdout: continue
+        origin = h.month.iloc[-holdout - 1]
+        others = []
+        for o, st in full.items():
+            if o == sid or origin not in set(st.history.month) or (st.history.month <= origin).sum() < MIN_HISTORY: continue
+            others.append(states.get(serving, store, o, st.version, f"{origin:%Y-%m}"))
+        at, ahead = h[h.month <= origin], h[h.month > origin]
+        now, members = current_levers(at), float(at.total_members.iloc[-1])
+        pool, _ = pool_of(others, types, types.get(sid))
+        if len(pool) < 2: continue
+        path = np.column_stack([ahead[LEVERS[n].column].to_numpy(float) for n in LEVER_NAMES])
+        f = pooled_forecast(serving, nearest(pool, now, members), now, members, path)
+        horizon += list(range(1, holdout + 1)); actual += list(ahead.total_revenue); predicted += list(f['revenue'])
+    return ConformalIntervals().fit(np.array(horizon), np.array(actual), np.array(predicted))
+
 # %% ../nbs/96_api.ipynb #00000015
+_logger = logging.getLogger(__name__)
+
 def reader_store(store: Store) -> Store:
     """For SQLite, a pooled engine that reads in autocommit: the store's own engine opens a new connection (and its pragmas) for
     every use and begins every transaction IMMEDIATE, so a one-row read queued behind the log writer. In WAL mode a plain read sees
@@ -550,6 +632,7 @@ class Service:
     coalescer: Coalescer = field(default_factory=Coalescer)
     log: LogWriter | None = None
     _reader: Store | None = None
+    pooled_intervals: dict = field(default_factory=dict)   # (model, store data) -> ranges calibrated for studios with no history
 
     def __post_init__(self):
         if self.log is None: self.log = LogWriter(self.store)
@@ -572,7 +655,15 @@ class Service:
             if ref: self.model_ref = ref
             self.serving = new
             self.swaps += old is not None and old.cache_tag != new.cache_tag
+            self.warm_states()
             return dict(reloaded=True, model_version=new.version, previous_version=old.version if old else None)
+
+    def warm_states(self):
+        "Compute the studios' states for the serving model in a background thread (first requests then skip the store read)."
+        def run(serving=self.serving):
+            try: _logger.info(f"studio states warmed: {self.states.warm(serving, self.reader())}")
+            except Exception as e: _logger.warning(f"warming studio states failed (they are computed on first use): {e}")
+        threading.Thread(target=run, daemon=True, name='warm-states').start()
 
 # %% ../nbs/96_api.ipynb #00000016
 def _log_row(service: Service, serving: ServingModel, req: BaseModel, answer: dict, t0: float, version) -> dict:
@@ -596,7 +687,13 @@ def answer_for(service: Service, kind: str, req: BaseModel, compute) -> dict:
     "A cached or fresh answer for `req` with its own id, queued for the log exactly once."
     t0 = time.perf_counter()
     serving, store = service.serving, service.reader()
-    version = data_version(store, req.studio_id)
+    try: version = data_version(store, req.studio_id)
+    except UnknownStudio:
+        if kind != 'forecast' or not req.levers.model_dump(exclude_none=True): raise      # nothing to answer from: 404
+        if missing := _needs_for_pooled(req):
+            raise StudioRevenueError(f"studio {req.studio_id!r} has no history in the store; to answer it from the pooled profile of "
+                                     f"its type the request needs {', '.join(missing)}") from None
+        return _pooled_answer(service, serving, store, req, t0)
     state = service.states.get(serving, store, req.studio_id, version, req.base_month)
     key = cache_key(kind, req.model_dump(mode='json'), serving.cache_tag, state.version)
     answer, hit = service.cache.get_or_compute(key, lambda: compute(service, serving, state, req))
@@ -604,6 +701,52 @@ def answer_for(service: Service, kind: str, req: BaseModel, compute) -> dict:
     answer = dict(answer, cached=hit, log_id=answer_id, **{'scenario_id' if kind == 'forecast' else 'optimization_id': answer_id})
     service.log.put(kind, _log_row(service, serving, req, answer, t0, state.version))
     return answer
+
+
+def _pooled_answer(service: Service, serving: ServingModel, store: Store, req: ForwardRequest, t0: float) -> dict:
+    "A studio with no history: cached under the data versions of every studio the profile may pool (any ingest changes them)."
+    roster = studio_roster(store)
+    key = cache_key('forecast-pooled', req.model_dump(mode='json'), serving.cache_tag, list(zip(roster.studio_id, roster.data_version.astype(int).tolist())))
+    answer, hit = service.cache.get_or_compute(key, lambda: pooled_compute(service, serving, store, roster, req))
+    answer_id = uuid.uuid4().hex
+    answer = dict(answer, cached=hit, log_id=answer_id, scenario_id=answer_id)
+    service.log.put('forecast', _log_row(service, serving, req, answer, t0, None) | dict(data_source='request'))
+    return answer
+
+# %% ../nbs/96_api.ipynb #00000053
+def _needs_for_pooled(req: ForwardRequest) -> list[str]:
+    "What a request about a studio with no history lacks to be answered from the pooled profile (empty: nothing)."
+    lv = req.levers
+    return [f"levers.{n}" for n in LEVER_NAMES if getattr(lv, n) is None] + \
+           (['levers.current_member_count'] if lv.current_member_count is None else [])
+
+def pooled_compute(service: Service, serving: ServingModel, store: Store, roster: pd.DataFrame, req: ForwardRequest) -> dict:
+    "A forward answer for a studio the store does not know, from the pooled profile (the cacheable part)."
+    types = dict(zip(roster.studio_id, roster.studio_type))
+    states = []
+    for s, v in zip(roster.studio_id, roster.data_version):
+        try: states.append(service.states.get(serving, store, s, int(v), req.base_month))
+        except StudioRevenueError: continue                  # too short, or no such base month: not in the pool
+    if not states: raise StudioRevenueError("the studio store holds no studio with enough months to pool a profile from")
+    lv, H = req.levers, req.projection_months
+    now = {n: (v[0] if isinstance(v := getattr(lv, n), list) else v) for n in LEVER_NAMES}
+    path = np.column_stack([np.asarray(v, float) if isinstance(v := getattr(lv, n), list) else np.full(H, float(v)) for n in LEVER_NAMES])
+    pool, basis = pool_of(states, types, req.studio_type)
+    f = pooled_forecast(serving, nearest(pool, now, lv.current_member_count), now, lv.current_member_count, path)
+    cal_key = (serving.cache_tag, tuple(zip(roster.studio_id, roster.data_version)))
+    with service._swap: intervals = service.pooled_intervals.get(cal_key)
+    if intervals is None:
+        intervals = calibrate_pooled(serving, store, service.states, roster)
+        intervals.quantiles = functools.lru_cache(maxsize=64)(intervals.quantiles)
+        with service._swap: service.pooled_intervals = {cal_key: intervals}
+    lo, hi = plan_bounds(intervals, dict(revenue=f['revenue'][None], extrapolation=f['extrapolation'][None]), req.interval)
+    base = max(s.base for s in pool)
+    st = StudioState(req.studio_id, 0, pool[0].history.iloc[:0], {}, now, base, float('nan'))
+    res = dict(revenue=f['revenue'][None], members=f['members'][None])
+    out = answer_from_scores(serving, st, path, res, 0, lo[0], hi[0], req.interval, req.include_confidence_intervals)
+    return out | dict(growth_rate=None, history_months=0,
+                      profile=dict(basis=basis, studios=f['studios'], calibrated_on=len(intervals.errors_.get(1, [])),
+                                   note="no history in the store: the median forecast of the nearest studios set to these levers and members"))
 
 # %% ../nbs/96_api.ipynb #00000018
 def _field(loc) -> str:

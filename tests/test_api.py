@@ -122,6 +122,23 @@ def test_original_inverse_example(server, world):
     assert a['recommended_levers']['avg_ticket_price'] <= 150.0 + 20.0 + 1e-6   # the constraint held
 
 
+def test_original_example_studio_with_no_history(server, world):
+    "The original design's own id, studio-123, is not in the store: answered from the pooled profile with history_months 0."
+    body = {**FORWARD_EXAMPLE, 'studio_id': 'studio-123'}
+    r = server.http.post('/api/v1/predict/forward', json=body)
+    assert r.status_code == 200, r.text
+    a = r.json()
+    assert a['history_months'] == 0 and a['model_version'] == world['a'] and len(a['predictions']) == 3
+    assert a['profile']['studios'] and 'studio-123' not in a['profile']['studios']
+    assert all(p['revenue_lower'] < p['revenue'] < p['revenue_upper'] for p in a['predictions'])
+    known = server.http.post('/api/v1/predict/forward', json=FORWARD_EXAMPLE).json()
+    rel = lambda x: x['predictions'][0]['revenue_upper'] / x['predictions'][0]['revenue'] - x['predictions'][0]['revenue_lower'] / x['predictions'][0]['revenue']
+    assert rel(a) > rel(known)                       # wider ranges for a studio the model has never seen
+    t = server.http.post('/api/v1/predict/forward', json={**body, 'studio_type': 'yoga'})
+    assert t.status_code == 200 and t.json()['profile']['basis'] in ('studio type yoga', 'all studios')
+    assert server.http.post('/api/v1/predict/inverse', json={**INVERSE_EXAMPLE, 'studio_id': 'studio-123'}).status_code == 404
+
+
 def test_every_answer_logged_exactly_once(server):
     before = Counter(logged_ids())
     ids = [server.http.post('/api/v1/predict/forward', json={**FORWARD_EXAMPLE, 'projection_months': 2, 'levers': {'upsell_rate': 0.3}}).json()
@@ -160,7 +177,9 @@ def test_logged_exactly_once_under_concurrency_and_at_shutdown(world):
     ({**FORWARD_EXAMPLE, 'levers': {'ticket_price': 150}}, 422, ['levers.ticket_price', 'Extra inputs']),
     ({**FORWARD_EXAMPLE, 'base_month': '2031-01'}, 422, ['base_month 2031-01 is not a month']),
     ({**FORWARD_EXAMPLE, 'base_month': '2024-13'}, 422, ['base_month must be a month']),
-    ({**FORWARD_EXAMPLE, 'studio_id': 's-999'}, 404, ["'s-999' is not in the studio store"]),
+    ({'studio_id': 's-999', 'projection_months': 3}, 404, ["'s-999' is not in the studio store"]),
+    ({**FORWARD_EXAMPLE, 'studio_id': 's-999', 'levers': {'retention_rate': 0.8}}, 422,
+     ["'s-999' has no history", 'levers.avg_ticket_price', 'levers.current_member_count']),
     ({k: v for k, v in FORWARD_EXAMPLE.items() if k != 'studio_id'}, 422, ['studio_id', 'Field required']),
 ])
 def test_forward_bad_input(server, body, status, words):
