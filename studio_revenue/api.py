@@ -569,7 +569,7 @@ def nearest(states: list[StudioState], now: dict, members: float, k: int = POOL_
 
 def pooled_forecast(serving: ServingModel, proxies: list[StudioState], now: dict, members: float, path: np.ndarray) -> dict:
     "The median forecast of the proxies, each set to `now` and `members` in its last month, under one lever path (one model call)."
-    state = CurrentState(current_member_count=members, **{n: float(now[n]) for n in LEVER_NAMES})
+    state = CurrentState.model_construct(current_member_count=members, **{n: float(now[n]) for n in LEVER_NAMES})  # data may sit off the ranges
     moved = [make_state(serving, _with_current_state(p.history, state), p.studio_id, p.version) for p in proxies]
     res = score_plans(serving.model, [m.ctx for m in moved], np.repeat(path[None], len(moved), 0), [members] * len(moved))
     return dict(revenue=np.median(res['revenue'], 0), members=res['members'][0], extrapolation=np.median(res['extrapolation'], 0),
