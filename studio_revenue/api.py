@@ -33,9 +33,9 @@ __all__ = ['LeverPlan', 'CurrentState', 'LeverName', 'StudioId', 'BaseMonth', 'P
            'studio_months', 'forward_answer', 'inverse_answer', 'StudioState', 'make_state', 'StateCache',
            'score_plans', 'plan_of', 'answer_from_scores', 'plan_path', 'Coalescer', 'LogWriter', 'studio_roster',
            'nearest', 'pooled_forecast', 'pool_of', 'calibrate_pooled', 'reader_store', 'Service', 'forward_compute',
-           'inverse_compute', 'answer_for', 'pooled_compute', 'add_error_handlers', 'Guard', 'create_app', 'add_routes',
-           'add_store_routes', 'BatchItem', 'BatchRequest', 'ScenarioRequest', 'BatchAnswer', 'data_versions',
-           'batch_forward']
+           'inverse_compute', 'answer_for', 'pooled_compute', 'InsightsRequest', 'InsightsAnswer', 'insights_answer',
+           'add_error_handlers', 'Guard', 'add_docs', 'create_app', 'add_routes', 'add_store_routes', 'BatchItem',
+           'BatchRequest', 'ScenarioRequest', 'BatchAnswer', 'data_versions', 'batch_forward']
 
 # %% ../nbs/96_api.ipynb #00000005
 @dataclass(frozen=True)
@@ -748,6 +748,34 @@ def pooled_compute(service: Service, serving: ServingModel, store: Store, roster
                       profile=dict(basis=basis, studios=f['studios'], calibrated_on=len(intervals.errors_.get(1, [])),
                                    note="no history in the store: the median forecast of the nearest studios set to these levers and members"))
 
+# %% ../nbs/96_api.ipynb #00000061
+from .insights import write_insights
+
+class InsightsRequest(BaseModel):
+    "A forecast or a goal seek to explain in words (exactly one of the two)."
+    model_config = _STRICT
+    forecast: ForwardRequest | None = None
+    goal_seek: InverseRequest | None = None
+
+    @model_validator(mode='after')
+    def _exactly_one(self):
+        if (self.forecast is None) == (self.goal_seek is None):
+            raise ValueError("give exactly one of forecast (a forward request body) or goal_seek (an inverse request body)")
+        return self
+
+class InsightsAnswer(BaseModel):
+    kind: str
+    model_version: str
+    answer: dict                 # the forward or inverse answer the words are about (with its log_id)
+    insights: dict               # headline, recommendations, risks, writer ('llm' or 'offline'), model, reason
+
+def insights_answer(service: Service, req: InsightsRequest) -> dict:
+    "The answer to the forecast or goal seek, and the recommendation in words written from its facts."
+    answer = answer_for(service, 'forecast', req.forecast, forward_compute) if req.forecast else \
+        answer_for(service, 'goal_seek', req.goal_seek, inverse_compute)
+    return dict(kind='forecast' if req.forecast else 'goal_seek', model_version=answer['model_version'], answer=answer,
+                insights=write_insights(answer))
+
 # %% ../nbs/96_api.ipynb #00000018
 def _field(loc) -> str:
     return '.'.join(str(p) for p in loc if p != 'body') or 'body'
@@ -799,13 +827,28 @@ class Guard:
                 nonlocal sent
                 if sent: return {'type': 'http.disconnect'}
                 sent = True; return {'type': 'http.request', 'body': body, 'more_body': False}
-        if self.token and scope['path'] not in self.OPEN and headers.get(b'authorization', b'').decode('latin-1') != f"Bearer {self.token}":
+        if self.token and scope['path'] not in self.OPEN and not scope['path'].startswith('/docs/static/') and headers.get(b'authorization', b'').decode('latin-1') != f"Bearer {self.token}":
             return await JSONResponse(status_code=401, content=dict(error="missing or wrong bearer token (Authorization: Bearer …)"),
                                       headers={'WWW-Authenticate': 'Bearer'})(scope, receive, counted)
         try: await self.app(scope, receive, counted)
         except Exception:
             counts[500] = counts.get(500, 0) + 1
             raise
+
+# %% ../nbs/96_api.ipynb #00000063
+def add_docs(app: FastAPI):
+    """Swagger UI 5 at /docs from the swagger-ui-py package's files, served by the API itself: the page renders with no internet
+    (FastAPI's default loads its script from a CDN, and a blank page is what an offline studio network would see)."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.staticfiles import StaticFiles
+    import importlib.util
+    static = Path(importlib.util.find_spec('swagger_ui').submodule_search_locations[0]) / 'static'   # Swagger UI 5 reads OpenAPI 3.1
+    app.mount('/docs/static', StaticFiles(directory=str(static)), name='swagger-ui')
+
+    @app.get('/docs', include_in_schema=False)
+    def docs():
+        return get_swagger_ui_html(openapi_url=app.openapi_url, title=f"{app.title} — API docs", swagger_favicon_url='/docs/static/favicon-32x32.png',
+                                   swagger_js_url='/docs/static/swagger-ui-bundle.js', swagger_css_url='/docs/static/swagger-ui.css')
 
 # %% ../nbs/96_api.ipynb #0000001a
 def create_app(model_ref: str | Path | None = None, # a model directory or models:/studio_revenue@champion (default: env STUDIO_REVENUE_MODEL or the champion)
@@ -830,7 +873,7 @@ def create_app(model_ref: str | Path | None = None, # a model directory or model
         stop.set()
         service.log.close()           # the answers still queued are written before the process ends
 
-    app = FastAPI(title='studio_revenue', version='1', lifespan=lifespan,
+    app = FastAPI(title='studio_revenue', version='1', lifespan=lifespan, docs_url=None,
                   description='What-if forecasts and goal seek for fitness studios (SPEC §4).')
     app.state.service = service
     add_error_handlers(app)
@@ -840,6 +883,7 @@ def create_app(model_ref: str | Path | None = None, # a model directory or model
         from fastapi.middleware.cors import CORSMiddleware
         app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=['GET', 'POST'], allow_headers=['Authorization', 'Content-Type'])
     add_routes(app, service)
+    add_docs(app)
     return app
 
 # %% ../nbs/96_api.ipynb #0000001b
@@ -886,6 +930,10 @@ def add_routes(app: FastAPI, service: Service):
                                              base_month=pd.Timestamp(r['base_month']).date(), data_version=v))
         return _JSON(dict(model_version=serving.version, interval=req.interval if req.include_confidence_intervals else None, results=results,
                           plan_months=sum(len(r['predictions']) for r in results), seconds=round(time.perf_counter() - t0, 4)))
+    @app.post('/api/v1/insights', response_model=InsightsAnswer)
+    def insights(req: InsightsRequest):
+        "The forecast or goal seek answered, with its recommendation in words (offline writer without OPENAI_API_KEY)."
+        return _JSON(insights_answer(service, req))
     add_store_routes(app, service)
 
 # %% ../nbs/96_api.ipynb #00000037

@@ -336,3 +336,40 @@ def test_scenarios_saved_listed_and_read_back(server):
     assert back['answer']['predictions'] == s['answer']['predictions'] and back['request']['levers']['avg_ticket_price'] == 170
     assert server.http.get('/api/v1/scenarios/999999').status_code == 404
     assert server.http.post('/api/v1/scenarios', json={**body, 'name': ''}).status_code == 422
+
+
+def test_insights_offline_without_a_key(server):
+    "The CLI's --insights facts over HTTP; no OPENAI_API_KEY in the server's environment, so the offline writer answers."
+    assert 'OPENAI_API_KEY' not in os.environ
+    r = server.http.post('/api/v1/insights', json={'goal_seek': {**INVERSE_EXAMPLE, 'target_revenue': 42000.0}})
+    assert r.status_code == 200, r.text
+    i = r.json()
+    assert i['kind'] == 'goal_seek' and i['insights']['writer'] == 'offline' and 'no API key' in i['insights']['reason']
+    assert i['insights']['headline'] and i['insights']['recommendations'] and i['answer']['optimization_id']
+    f = server.http.post('/api/v1/insights', json={'forecast': FORWARD_EXAMPLE}).json()
+    assert f['kind'] == 'forecast' and f['insights']['studio_id'] == 's-001' and f['answer']['predictions']
+    bad = server.http.post('/api/v1/insights', json={})
+    assert bad.status_code == 422 and 'exactly one of forecast' in bad.json()['error']
+
+
+CHROMIUM = shutil.which('chromium') or shutil.which('chromium-browser')
+
+
+def test_docs_render_in_headless_chromium(server, tmp_path):
+    "Swagger UI at /docs, from files the API serves itself (no CDN): the DOM lists the endpoints and the screenshot is not blank."
+    if not CHROMIUM: pytest.skip('chromium is not installed (apt-get install chromium): /docs was not opened in a browser')
+    from PIL import Image
+    args = [CHROMIUM, '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+            '--disable-sync', '--no-first-run', f'--user-data-dir={tmp_path / "profile"}', '--hide-scrollbars', '--window-size=1300,1800',
+            '--virtual-time-budget=15000']
+    dom = subprocess.run(args + ['--dump-dom', server.url + '/docs'], capture_output=True, text=True, timeout=120).stdout
+    for path in ('/api/v1/predict/forward', '/api/v1/predict/inverse', '/api/v1/predict/batch', '/api/v1/insights', '/api/v1/health'):
+        assert path in dom, f'{path} not rendered in /docs: {dom[:2000]}'
+    shot = tmp_path / 'docs.png'
+    res = subprocess.run(args + [f'--screenshot={shot}', server.url + '/docs'], capture_output=True, text=True, timeout=120)
+    assert shot.is_file(), res.stderr[-2000:]
+    colours = Image.open(shot).convert('RGB').getcolors(maxcolors=1 << 20)
+    assert colours is None or len(colours) > 50, f'/docs looks blank ({len(colours)} colours)'
+    dest = Path(__file__).resolve().parents[1] / 'reports' / 'screenshots'
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy(shot, dest / 'api_docs.png')
