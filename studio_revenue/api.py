@@ -4,7 +4,7 @@
 
 # %% ../nbs/96_api.ipynb #00000002
 from __future__ import annotations
-import functools, hashlib, json, os, threading, time, uuid, logging
+import functools, hashlib, json, math, os, threading, time, uuid, logging
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,10 +32,11 @@ __all__ = ['LeverPlan', 'CurrentState', 'LeverName', 'StudioId', 'BaseMonth', 'P
            'ForwardAnswer', 'Constraints', 'InverseRequest', 'InverseAnswer', 'UnknownStudio', 'data_version',
            'studio_months', 'forward_answer', 'inverse_answer', 'StudioState', 'make_state', 'StateCache',
            'score_plans', 'plan_of', 'answer_from_scores', 'plan_path', 'Coalescer', 'LogWriter', 'studio_roster',
-           'nearest', 'pooled_forecast', 'pool_of', 'calibrate_pooled', 'reader_store', 'Service', 'forward_compute',
-           'inverse_compute', 'answer_for', 'pooled_compute', 'InsightsRequest', 'InsightsAnswer', 'insights_answer',
-           'add_error_handlers', 'Guard', 'add_docs', 'create_app', 'add_routes', 'add_store_routes', 'BatchItem',
-           'BatchRequest', 'ScenarioRequest', 'BatchAnswer', 'data_versions', 'batch_forward']
+           'nearest', 'pooled_forecast', 'pool_of', 'calibrate_pooled', 'reader_store', 'Service', 'Busy',
+           'forward_compute', 'inverse_compute', 'answer_for', 'pooled_intervals', 'pooled_compute', 'InsightsRequest',
+           'InsightsAnswer', 'insights_answer', 'add_error_handlers', 'Guard', 'add_docs', 'create_app', 'add_routes',
+           'add_store_routes', 'BatchItem', 'BatchRequest', 'ScenarioRequest', 'BatchAnswer', 'data_versions',
+           'batch_forward']
 
 # %% ../nbs/96_api.ipynb #00000005
 @dataclass(frozen=True)
@@ -604,7 +605,7 @@ def calibrate_pooled(serving: ServingModel, store: Store, states: StateCache, ro
         horizon += list(range(1, holdout + 1)); actual += list(ahead.total_revenue); predicted += list(f['revenue'])
     return ConformalIntervals().fit(np.array(horizon), np.array(actual), np.array(predicted))
 
-# %% ../nbs/96_api.ipynb #00000015
+# %% ../nbs/96_api.ipynb #00000064
 _logger = logging.getLogger(__name__)
 
 def reader_store(store: Store) -> Store:
@@ -617,6 +618,7 @@ def reader_store(store: Store) -> Store:
     sa.event.listen(engine, 'connect', lambda dbapi_connection, _: dbapi_connection.execute('PRAGMA busy_timeout=30000'))
     return Store(engine, store.url)
 
+# %% ../nbs/96_api.ipynb #00000015
 @dataclass
 class Service:
     "What the API process holds: the serving model, the store, the answer cache, studio states, the coalescer and the log writer."
@@ -632,6 +634,8 @@ class Service:
     coalescer: Coalescer = field(default_factory=Coalescer)
     log: LogWriter | None = None
     _reader: Store | None = None
+    _calibrating: threading.Lock = field(default_factory=threading.Lock)
+    pooled_slots: threading.BoundedSemaphore = field(default_factory=lambda: threading.BoundedSemaphore(2))
     pooled_intervals: dict = field(default_factory=dict)   # (model, store data) -> ranges calibrated for studios with no history
 
     def __post_init__(self):
@@ -661,11 +665,16 @@ class Service:
     def warm_states(self):
         "Compute the studios' states for the serving model in a background thread (first requests then skip the store read)."
         def run(serving=self.serving):
-            try: _logger.info(f"studio states warmed: {self.states.warm(serving, self.reader())}")
+            try:
+                _logger.info(f"studio states warmed: {self.states.warm(serving, self.reader())}")
+                pooled_intervals(self, serving, self.reader(), studio_roster(self.reader()))   # ranges for studios with no history
             except Exception as e: _logger.warning(f"warming studio states failed (they are computed on first use): {e}")
         threading.Thread(target=run, daemon=True, name='warm-states').start()
 
 # %% ../nbs/96_api.ipynb #00000016
+class Busy(StudioRevenueError):
+    "Too many expensive answers at once (HTTP 429, retry)."
+
 def _log_row(service: Service, serving: ServingModel, req: BaseModel, answer: dict, t0: float, version) -> dict:
     "The log row of one answer (the columns of `log_answer`)."
     base = answer.get('base_month') or (pd.Timestamp(answer['target_month']) - pd.DateOffset(months=req.target_months) if 'target_month' in answer else None)
@@ -707,7 +716,11 @@ def _pooled_answer(service: Service, serving: ServingModel, store: Store, req: F
     "A studio with no history: cached under the data versions of every studio the profile may pool (any ingest changes them)."
     roster = studio_roster(store)
     key = cache_key('forecast-pooled', req.model_dump(mode='json'), serving.cache_tag, list(zip(roster.studio_id, roster.data_version.astype(int).tolist())))
-    answer, hit = service.cache.get_or_compute(key, lambda: pooled_compute(service, serving, store, roster, req))
+    def compute():   # at most two at once: a flood of them must not take every worker thread from the other endpoints
+        if not service.pooled_slots.acquire(timeout=15): raise Busy("answers for studios with no history are busy; retry in a few seconds")
+        try: return pooled_compute(service, serving, store, roster, req)
+        finally: service.pooled_slots.release()
+    answer, hit = service.cache.get_or_compute(key, compute)
     answer_id = uuid.uuid4().hex
     answer = dict(answer, cached=hit, log_id=answer_id, scenario_id=answer_id)
     service.log.put('forecast', _log_row(service, serving, req, answer, t0, None) | dict(data_source='request'))
@@ -720,28 +733,44 @@ def _needs_for_pooled(req: ForwardRequest) -> list[str]:
     return [f"levers.{n}" for n in LEVER_NAMES if getattr(lv, n) is None] + \
            (['levers.current_member_count'] if lv.current_member_count is None else [])
 
+def _state_or_none(service, serving, store, p: StudioState, base_month: str) -> StudioState | None:
+    try: return service.states.get(serving, store, p.studio_id, p.version, base_month)
+    except StudioRevenueError: return None
+
+def pooled_intervals(service: Service, serving: ServingModel, store: Store, roster: pd.DataFrame) -> ConformalIntervals:
+    "The ranges calibrated for studios with no history, per (model, store data): computed once (one at a time), failures kept too."
+    key = (serving.cache_tag, tuple(zip(roster.studio_id, roster.data_version)))
+    with service._calibrating:
+        found = service.pooled_intervals.get(key)
+        if found is None:
+            try: found = calibrate_pooled(serving, store, service.states, roster)
+            except StudioRevenueError as e: found = e
+            if not isinstance(found, Exception): found.quantiles = functools.lru_cache(maxsize=64)(found.quantiles)
+            service.pooled_intervals = {key: found}
+    if isinstance(found, Exception): raise StudioRevenueError(f"ranges for a studio with no history cannot be calibrated: {found}")
+    return found
+
 def pooled_compute(service: Service, serving: ServingModel, store: Store, roster: pd.DataFrame, req: ForwardRequest) -> dict:
     "A forward answer for a studio the store does not know, from the pooled profile (the cacheable part)."
     types = dict(zip(roster.studio_id, roster.studio_type))
     states = []
-    for s, v in zip(roster.studio_id, roster.data_version):
-        try: states.append(service.states.get(serving, store, s, int(v), req.base_month))
-        except StudioRevenueError: continue                  # too short, or no such base month: not in the pool
+    for s, v in zip(roster.studio_id, roster.data_version):   # latest months: warmed at start, so no store read here
+        try: states.append(service.states.get(serving, store, s, int(v), None))
+        except StudioRevenueError: continue                  # too short to forecast from: not in the pool
     if not states: raise StudioRevenueError("the studio store holds no studio with enough months to pool a profile from")
     lv, H = req.levers, req.projection_months
     now = {n: (v[0] if isinstance(v := getattr(lv, n), list) else v) for n in LEVER_NAMES}
     path = np.column_stack([np.asarray(v, float) if isinstance(v := getattr(lv, n), list) else np.full(H, float(v)) for n in LEVER_NAMES])
     pool, basis = pool_of(states, types, req.studio_type)
-    f = pooled_forecast(serving, nearest(pool, now, lv.current_member_count), now, lv.current_member_count, path)
-    cal_key = (serving.cache_tag, tuple(zip(roster.studio_id, roster.data_version)))
-    with service._swap: intervals = service.pooled_intervals.get(cal_key)
-    if intervals is None:
-        intervals = calibrate_pooled(serving, store, service.states, roster)
-        intervals.quantiles = functools.lru_cache(maxsize=64)(intervals.quantiles)
-        with service._swap: service.pooled_intervals = {cal_key: intervals}
+    proxies = nearest(pool, now, lv.current_member_count)
+    if req.base_month is not None:                           # the chosen studios as they stood at base_month
+        proxies = [p for p in (_state_or_none(service, serving, store, p, req.base_month) for p in proxies) if p is not None]
+        if not proxies: raise StudioRevenueError(f"base_month {req.base_month} is not a month of the studios pooled for {req.studio_id!r}")
+    f = pooled_forecast(serving, proxies, now, lv.current_member_count, path)
+    intervals = pooled_intervals(service, serving, store, roster)
     lo, hi = plan_bounds(intervals, dict(revenue=f['revenue'][None], extrapolation=f['extrapolation'][None]), req.interval)
-    base = max(s.base for s in pool)
-    st = StudioState(req.studio_id, 0, pool[0].history.iloc[:0], {}, now, base, float('nan'))
+    base = max(p.base for p in proxies)
+    st = StudioState(req.studio_id, 0, proxies[0].history.iloc[:0], {}, now, base, float('nan'))
     res = dict(revenue=f['revenue'][None], members=f['members'][None])
     out = answer_from_scores(serving, st, path, res, 0, lo[0], hi[0], req.interval, req.include_confidence_intervals)
     return out | dict(growth_rate=None, history_months=0,
@@ -791,6 +820,8 @@ def add_error_handlers(app: FastAPI):
         return JSONResponse(status_code=422, content=dict(error='; '.join(f"{p['field']}: {p['rule']}" for p in problems), problems=problems))
     @app.exception_handler(UnknownStudio)
     def _unknown(request, exc): return JSONResponse(status_code=404, content=dict(error=str(exc)))
+    @app.exception_handler(Busy)
+    def _busy(request, exc): return JSONResponse(status_code=429, content=dict(error=str(exc)), headers={'Retry-After': '5'})
     @app.exception_handler(StudioRevenueError)
     def _user(request, exc): return JSONResponse(status_code=422, content=dict(error=str(exc)))
     @app.exception_handler(StoreUnavailable)
@@ -896,7 +927,18 @@ def _poll(service: Service, every: float, stop: threading.Event):
         except Exception as e: logging.getLogger(__name__).warning(f"champion poll: {e}")
 
 # %% ../nbs/96_api.ipynb #0000001c
-from fastapi.responses import JSONResponse as _JSON
+def _finite(x):
+    "Non-finite floats (a goal seek's ratio for a target of 5e-324, say) as null: JSON has no inf or NaN."
+    if isinstance(x, float): return x if math.isfinite(x) else None
+    if isinstance(x, dict): return {k: _finite(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)): return [_finite(v) for v in x]
+    return x
+
+class _JSON(JSONResponse):
+    "An answer already made of plain values, rendered without FastAPI's re-validation; inf and NaN become null."
+    def render(self, content) -> bytes:
+        try: return json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(',', ':')).encode()
+        except ValueError: return json.dumps(_finite(content), ensure_ascii=False, allow_nan=False, separators=(',', ':')).encode()
 
 def add_routes(app: FastAPI, service: Service):
     "The endpoints (plain `def`: the work is CPU-bound and runs in the thread pool). Answers are returned as ready JSON."
@@ -960,7 +1002,7 @@ def add_store_routes(app: FastAPI, service: Service):
                      total_projected_revenue=(r['outputs'] or {}).get('total_projected_revenue')) for r in rows]
 
     @app.get('/api/v1/scenarios/{scenario_id}')
-    def get_scenario(scenario_id: int) -> dict:
+    def get_scenario(scenario_id: Annotated[int, PathParam(ge=1, le=2 ** 63 - 1)]) -> dict:
         t = log_tables['scenario']
         with service.store().engine.connect() as conn: r = conn.execute(sa.select(t).where(t.c.id == scenario_id)).mappings().first()
         if r is None: raise UnknownStudio(f"no saved scenario {scenario_id}")
