@@ -4,11 +4,11 @@
 
 # %% ../nbs/96_api.ipynb #00000002
 from __future__ import annotations
-import hashlib, json, os, threading, time, uuid, logging
+import functools, hashlib, json, math, os, threading, time, uuid, logging
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Literal, Optional, Union
+from typing import Annotated, Callable, Literal, Optional, Union
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
@@ -16,6 +16,7 @@ from cachetools import TTLCache
 from fastapi import FastAPI, Request, Query, Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastcore.basics import patch
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 from .core import LEVERS, LEVER_NAMES, StudioRevenueError
 from .features import MAX_HORIZON, MIN_HISTORY
@@ -26,11 +27,16 @@ from .tracking import resolve_model, _mlflow
 from .store import Store, open_store, read_history, log_answer, StoreUnavailable, studios_table, safe_url
 
 # %% auto #0
-__all__ = ['LeverPlan', 'CurrentState', 'LeverName', 'StudioId', 'BaseMonth', 'ServingModel', 'resolve_version',
-           'load_serving_model', 'AnswerCache', 'cache_key', 'ForwardRequest', 'MonthForecast', 'ForwardAnswer',
-           'Constraints', 'InverseRequest', 'InverseAnswer', 'UnknownStudio', 'data_version', 'studio_months',
-           'forward_answer', 'inverse_answer', 'Service', 'answer_for', 'add_error_handlers', 'create_app',
-           'add_routes', 'BatchItem', 'BatchRequest', 'ScenarioRequest', 'BatchAnswer', 'batch_forward', 'log_many']
+__all__ = ['LeverPlan', 'CurrentState', 'LeverName', 'StudioId', 'BaseMonth', 'POOL_SIZE', 'MIN_TYPE_POOL', 'ServingModel',
+           'resolve_version', 'load_serving_model', 'AnswerCache', 'cache_key', 'ForwardRequest', 'MonthForecast',
+           'ForwardAnswer', 'Constraints', 'InverseRequest', 'InverseAnswer', 'UnknownStudio', 'data_version',
+           'studio_months', 'forward_answer', 'inverse_answer', 'StudioState', 'make_state', 'StateCache',
+           'score_plans', 'plan_of', 'answer_from_scores', 'plan_path', 'Coalescer', 'LogWriter', 'studio_roster',
+           'nearest', 'pooled_forecast', 'pool_of', 'calibrate_pooled', 'reader_store', 'Service', 'Busy',
+           'forward_compute', 'inverse_compute', 'answer_for', 'pooled_intervals', 'pooled_compute', 'InsightsRequest',
+           'InsightsAnswer', 'insights_answer', 'add_error_handlers', 'Guard', 'add_docs', 'create_app', 'add_routes',
+           'add_store_routes', 'BatchItem', 'BatchRequest', 'ScenarioRequest', 'BatchAnswer', 'data_versions',
+           'batch_forward']
 
 # %% ../nbs/96_api.ipynb #00000005
 @dataclass(frozen=True)
@@ -75,6 +81,8 @@ def load_serving_model(ref: str | Path) -> ServingModel:
     model = RevenueModel.load(path)
     try: intervals = ConformalIntervals.read(path / INTERVALS_FILE)
     except (OSError, ValueError, KeyError) as e: raise StudioRevenueError(f"{ref}: the interval calibration cannot be read ({e})") from None
+    # the quantile table of a level never changes once loaded; building it (a DataFrame) cost ~8 % of a forward miss
+    intervals.quantiles = functools.lru_cache(maxsize=64)(intervals.quantiles)
     _smoke_test(model, intervals)
     return ServingModel(model, intervals, str(ref), version or model.version, time.time())
 
@@ -176,6 +184,8 @@ class ForwardRequest(BaseModel):
     levers: LeverPlan = Field(default_factory=LeverPlan)
     include_confidence_intervals: bool = True
     interval: float = Field(0.9, ge=0.5, le=0.99, description='level of the ranges')
+    studio_type: Optional[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        None, description='for a studio with no history: pool the profile of studios of this type (default: all studios)')
 
     _month = field_validator('base_month')(classmethod(lambda cls, v: (_month(v), v)[1]))
 
@@ -208,8 +218,9 @@ class ForwardAnswer(BaseModel):
     lever_plan: dict[str, list[float]]
     history_months: int
     scenario_id: str
-    log_id: int
+    log_id: str             # this answer's id in the prediction log (its row's outputs.log_id)
     cached: bool
+    profile: dict | None = None   # a studio with no history: the studios pooled and how
 
 # %% ../nbs/96_api.ipynb #0000000e
 class Constraints(BaseModel):
@@ -248,7 +259,7 @@ class InverseAnswer(BaseModel):
     binding_constraints: list
     action_plan: list
     optimization_id: str
-    log_id: int
+    log_id: str             # this answer's id in the goal-seek log (its row's outputs.log_id)
     cached: bool
 
 # %% ../nbs/96_api.ipynb #00000011
@@ -319,10 +330,298 @@ def inverse_answer(serving: ServingModel, history: pd.DataFrame, req: InverseReq
     return json.loads(json.dumps({**answer, 'model_version': serving.version, 'history_months': int(len(history))},
                                  default=lambda o: o.item() if hasattr(o, 'item') else str(o)))
 
+# %% ../nbs/96_api.ipynb #00000031
+from cachetools import LRUCache
+from .core import lever_path, current_levers
+
+@dataclass(frozen=True)
+class StudioState:
+    "What a forecast needs of one studio that no plan changes: its months, the model's context of the last month, the levers now."
+    studio_id: str
+    version: int                 # the studio's data version these months carry
+    history: pd.DataFrame        # the validated months up to the base month
+    ctx: dict                    # `FeatureBuilder.context` of the last month (one row per array)
+    now: dict                    # lever values in the last month
+    base: pd.Timestamp
+    last_revenue: float
+
+def make_state(serving: ServingModel, history: pd.DataFrame, studio_id: str, version: int) -> StudioState:
+    "Validate one studio's months for the model and compute its context once."
+    from studio_revenue.features import SKELETON_WINDOW
+    h = serving.model.studio_history(history, studio_id)
+    ctx = {k: v[-1:] for k, v in serving.model.builder_.context(h.tail(SKELETON_WINDOW)).items()}
+    return StudioState(studio_id, version, h, ctx, current_levers(h), h.month.iloc[-1], float(h.total_revenue.iloc[-1]))
+
+class StateCache:
+    "Studio states by (studio, data version, base month, serving model), a bounded LRU; each is read from the store once."
+    def __init__(self, maxsize: int = 4096): self._states, self._lock = LRUCache(maxsize), threading.Lock()
+
+    def get(self, serving: ServingModel, store: Store, studio_id: str, version: int, base_month: str | None) -> StudioState:
+        key = (studio_id, version, base_month, serving.cache_tag)
+        with self._lock: found = self._states.get(key)
+        if found is not None: return found
+        months = studio_months(store, studio_id, base_month)
+        read = int(months.attrs.get('data_versions', {}).get(studio_id, version))   # an ingest may have landed in between
+        state = make_state(serving, months, studio_id, read)
+        with self._lock: self._states[(studio_id, read, base_month, serving.cache_tag)] = state
+        return state
+
+    def __len__(self): return len(self._states)
+
+# %% ../nbs/96_api.ipynb #00000038
+@patch
+def warm(self: StateCache, serving: ServingModel, store: Store, limit: int = 2000) -> int:
+    "States of up to `limit` studios at their latest month from ONE read of the store (run in the background at start and after a swap)."
+    with store.engine.connect() as conn:
+        ids = conn.execute(sa.select(studios_table.c.studio_id).order_by(studios_table.c.studio_id).limit(limit)).scalars().all()
+    if not ids: return 0
+    history = read_history(store, list(ids))
+    versions, n = history.attrs['data_versions'], 0
+    for sid, h in history.groupby('studio_id', sort=False):
+        h = h.dropna(axis=1, how='all')                      # as `read_history` of this studio alone would give it
+        if len(h) < MIN_HISTORY: continue
+        try: state = make_state(serving, h, sid, versions[sid])
+        except StudioRevenueError: continue
+        with self._lock: self._states.setdefault((sid, versions[sid], None, serving.cache_tag), state)
+        n += 1
+    return n
+
+# %% ../nbs/96_api.ipynb #00000032
+def score_plans(model: RevenueModel, ctxs: list[dict], # one context row per plan (a `StudioState.ctx`; studios may differ)
+                paths: np.ndarray,                       # (plans, months, levers) in LEVER_NAMES order
+                members_now: list[float | None] | None = None, # per plan: members now, or None for the last month's
+               ) -> dict[str, np.ndarray]:
+    "`RevenueModel.predict_paths` for plans of many studios in one call of each learner."
+    paths = np.asarray(paths, float)
+    ctx = {k: np.concatenate([c[k] for c in ctxs]) for k in ctxs[0]}
+    m0 = ctx['members'].astype(float).copy()
+    for i, m in enumerate(members_now or []):
+        if m is not None: m0[i] = float(m)
+    hz = model.builder_.horizon(ctx, paths, m0)
+    revenue = hz.revenue(model._correction(hz.X))
+    out = dict(revenue=revenue, members=hz.members, membership=hz.membership, skeleton_other=hz.other)
+    return out | model.support(ctx, paths, revenue, hz.membership)
+
+def plan_of(req) -> dict:
+    "The request's lever plan (levers it gives; the rest held)."
+    return {n: v for n, v in req.levers.model_dump(exclude={'current_member_count'}).items() if v is not None}
+
+# %% ../nbs/96_api.ipynb #00000033
+from functools import lru_cache
+from .intervals import plan_bounds
+from .core import check_lever_plan
+
+@lru_cache(maxsize=4096)
+def _months(base: pd.Timestamp, H: int) -> tuple[str, ...]:
+    return tuple(pd.date_range(base + pd.DateOffset(months=1), periods=H, freq='MS').strftime('%Y-%m-%d'))
+
+def answer_from_scores(serving: ServingModel, state: StudioState, path: np.ndarray, res: dict, j: int,
+                       lo: np.ndarray, hi: np.ndarray, level: float, ci: bool, full: bool = True) -> dict:
+    "Plan j of a `score_plans` result (bounds `lo`, `hi` of its months) as a forward answer: the fields and rounding of `forward_answer`."
+    rev = res['revenue'][j]
+    rows = [dict(month=m, revenue=round(float(r), 2), revenue_lower=round(float(a), 2) if ci else None,
+                 revenue_upper=round(float(b), 2) if ci else None, members=int(round(mb)))
+            for m, r, a, b, mb in zip(_months(state.base, len(rev)), rev, lo, hi, res['members'][j])]
+    out = dict(studio_id=state.studio_id, base_month=f"{state.base:%Y-%m-%d}")
+    if not full: return out | dict(predictions=rows, total_projected_revenue=round(float(rev.sum()), 2))
+    final, H = float(rev[-1]), len(rev)
+    return out | dict(model_version=serving.version, interval=level if ci else None, predictions=rows,
+                      predictions_by_month={f"month_{i + 1}": r for i, r in enumerate(rows)},
+                      total_projected_revenue=round(float(rev.sum()), 2),
+                      growth_rate=round((final / state.last_revenue) ** (1 / H) - 1, 6) if state.last_revenue > 0 and final > 0 else None,
+                      lever_plan={n: [round(float(x), 6) for x in path[:, i]] for i, n in enumerate(LEVER_NAMES)},
+                      history_months=int(len(state.history)))
+
+def plan_path(state: StudioState, req) -> np.ndarray:
+    "The request's (months, levers) lever path from the studio's levers now: `lever_path` without its DataFrame."
+    planned = check_lever_plan(plan_of(req), req.projection_months)
+    return np.column_stack([planned[n] if n in planned else np.full(req.projection_months, float(state.now[n])) for n in LEVER_NAMES])
+
+# %% ../nbs/96_api.ipynb #00000034
+import queue
+
+@dataclass(eq=False)
+class _Job:
+    serving: ServingModel
+    ctx: dict
+    path: np.ndarray
+    members: float | None
+    done: threading.Event = field(default_factory=threading.Event)
+    result: tuple | None = None
+    error: BaseException | None = None
+
+class Coalescer:
+    "Forward misses that arrive while the model is busy are scored together: one `score_plans` call per (model, horizon)."
+    def __init__(self, max_batch: int = 256):
+        self.max_batch, self._q = max_batch, queue.Queue()
+        self.calls = self.plans = 0
+        threading.Thread(target=self._run, daemon=True, name='forward-coalescer').start()
+
+    def score(self, serving: ServingModel, ctx: dict, path: np.ndarray, members: float | None) -> tuple[dict, int]:
+        "The `score_plans` result holding this plan, and the plan's row in it."
+        job = _Job(serving, ctx, path, members)
+        self._q.put(job)
+        job.done.wait()
+        if job.error is not None: raise job.error
+        return job.result
+
+    def _run(self):
+        while True:
+            jobs = [self._q.get()]
+            while len(jobs) < self.max_batch:
+                try: jobs.append(self._q.get_nowait())
+                except queue.Empty: break
+            groups = {}
+            for j in jobs: groups.setdefault((id(j.serving), len(j.path)), []).append(j)
+            for group in groups.values():
+                try:
+                    res = score_plans(group[0].serving.model, [j.ctx for j in group], np.stack([j.path for j in group]),
+                                      [j.members for j in group])
+                    self.calls += 1; self.plans += len(group)
+                    for i, j in enumerate(group): j.result = (res, i)
+                except BaseException as e:
+                    for j in group: j.error = e
+                finally:
+                    for j in group: j.done.set()
+
+# %% ../nbs/96_api.ipynb #00000035
+from .store import log_tables, _jsonable
+import datetime as dt
+
+class LogWriter:
+    "Answers go to the store's logs from one background thread, many rows per transaction, off the request path."
+    def __init__(self, store: Callable[[], Store], batch: int = 500, retry_seconds: float = 0.5):
+        self._store, self.batch, self.retry_seconds = store, batch, retry_seconds
+        self._q, self._stop = queue.Queue(), threading.Event()
+        self.written = self.failed_attempts = 0
+        self.last_error: str | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True, name='answer-log')
+        self._thread.start()
+
+    def put(self, kind: str, row: dict):
+        "Queue one answer's log row (the columns of `log_answer`, `data_version` included)."
+        self._q.put((kind, dict(row, created_at=row.get('created_at') or dt.datetime.now(dt.timezone.utc))))
+
+    def _write(self, items):
+        rows = {}
+        for kind, r in items:
+            rows.setdefault(kind, []).append(r)           # inputs and outputs are plain JSON already (answers are built from floats)
+        with self._store().engine.begin() as conn:          # all or nothing: a failed batch is retried whole
+            for kind, rs in rows.items(): conn.execute(log_tables[kind].insert(), rs)
+
+    def _run(self):
+        pending = []
+        while not (self._stop.is_set() and not pending and self._q.empty()):
+            if not pending:
+                try: pending.append(self._q.get(timeout=0.05))
+                except queue.Empty: continue
+            while len(pending) < self.batch:
+                try: pending.append(self._q.get_nowait())
+                except queue.Empty: break
+            try: self._write(pending)
+            except Exception as e:                           # store down: keep the rows, try again
+                self.failed_attempts += 1; self.last_error = f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"
+                time.sleep(self.retry_seconds); continue
+            for _ in pending: self._q.task_done()
+            self.written += len(pending); pending = []
+
+# %% ../nbs/96_api.ipynb #00000036
+@patch
+def queued(self: LogWriter) -> int: return self._q.unfinished_tasks
+
+@patch
+def flush(self: LogWriter, timeout: float = 30) -> bool:
+    "Wait until every queued row is written (True) or `timeout` passes (False)."
+    deadline = time.monotonic() + timeout
+    while self.queued() and time.monotonic() < deadline: time.sleep(0.005)
+    return not self.queued()
+
+@patch
+def close(self: LogWriter, timeout: float = 60) -> int:
+    "Write what is queued, then stop; returns the rows left unwritten (0 unless the store stayed down for `timeout`)."
+    self.flush(timeout)
+    self._stop.set(); self._thread.join(5)
+    return self.queued()
+
+@patch
+def state(self: LogWriter) -> dict: return dict(written=self.written, queued=self.queued(), failed_attempts=self.failed_attempts,
+                                                last_error=self.last_error)
+
+# %% ../nbs/96_api.ipynb #00000051
+POOL_SIZE = 10        # studios whose forecasts are pooled for a studio with no history
+MIN_TYPE_POOL = 3     # fewer studios of the type than this: pool all studios
+
+def studio_roster(store: Store) -> pd.DataFrame:
+    "Every studio of the store with its type and data version (one query)."
+    try:
+        with store.engine.connect() as conn:
+            rows = conn.execute(sa.select(studios_table.c.studio_id, studios_table.c.studio_type, studios_table.c.data_version)
+                                .order_by(studios_table.c.studio_id)).all()
+    except sa.exc.SQLAlchemyError as e: raise StoreUnavailable(f"the studio store at {store.where} cannot be read ({type(e).__name__})") from None
+    return pd.DataFrame(rows, columns=['studio_id', 'studio_type', 'data_version'])
+
+def nearest(states: list[StudioState], now: dict, members: float, k: int = POOL_SIZE) -> list[StudioState]:
+    "The k states whose levers and member count (in logs, scaled by their spread across the pool) are nearest `now` and `members`."
+    if len(states) <= k: return states
+    have = np.log(np.maximum([[s.now[n] for n in LEVER_NAMES] + [s.history.total_members.iloc[-1]] for s in states], 1e-3))
+    want = np.log(np.maximum([now[n] for n in LEVER_NAMES] + [members], 1e-3))
+    d = (((have - want) / np.maximum(have.std(0), 1e-6)) ** 2).sum(1)
+    return [states[i] for i in np.argsort(d, kind='stable')[:k]]
+
+def pooled_forecast(serving: ServingModel, proxies: list[StudioState], now: dict, members: float, path: np.ndarray) -> dict:
+    "The median forecast of the proxies, each set to `now` and `members` in its last month, under one lever path (one model call)."
+    state = CurrentState.model_construct(current_member_count=members, **{n: float(now[n]) for n in LEVER_NAMES})  # data may sit off the ranges
+    moved = [make_state(serving, _with_current_state(p.history, state), p.studio_id, p.version) for p in proxies]
+    res = score_plans(serving.model, [m.ctx for m in moved], np.repeat(path[None], len(moved), 0), [members] * len(moved))
+    return dict(revenue=np.median(res['revenue'], 0), members=res['members'][0], extrapolation=np.median(res['extrapolation'], 0),
+                spread=np.percentile(res['revenue'], [10, 90], axis=0), studios=[p.studio_id for p in proxies])
+
+# %% ../nbs/96_api.ipynb #00000052
+def pool_of(states: list[StudioState], types: dict, studio_type: str | None) -> tuple[list[StudioState], str]:
+    "The studios of `studio_type` (all studios when it is not given or too rare) and which it was."
+    same = [s for s in states if studio_type is not None and types.get(s.studio_id) == studio_type]
+    return (same, f"studio type {studio_type}") if len(same) >= MIN_TYPE_POOL else (states, 'all studios')
+
+def calibrate_pooled(serving: ServingModel, store: Store, states: StateCache, roster: pd.DataFrame,
+                     holdout: int = 12, max_studios: int = 60) -> ConformalIntervals:
+    "Conformal ranges for answers from the pooled profile: each studio answered from the others 12 months before its end."
+    types = dict(zip(roster.studio_id, roster.studio_type))
+    full = {s: states.get(serving, store, s, int(v), None) for s, v in zip(roster.studio_id, roster.data_version)}
+    horizon, actual, predicted = [], [], []
+    for sid in list(full)[:max_studios]:
+        h = full[sid].history
+        if len(h) < MIN_HISTORY + holdout: continue
+        origin = h.month.iloc[-holdout - 1]
+        others = []
+        for o, st in full.items():
+            if o == sid or origin not in set(st.history.month) or (st.history.month <= origin).sum() < MIN_HISTORY: continue
+            others.append(states.get(serving, store, o, st.version, f"{origin:%Y-%m}"))
+        at, ahead = h[h.month <= origin], h[h.month > origin]
+        now, members = current_levers(at), float(at.total_members.iloc[-1])
+        pool, _ = pool_of(others, types, types.get(sid))
+        if len(pool) < 2: continue
+        path = np.column_stack([ahead[LEVERS[n].column].to_numpy(float) for n in LEVER_NAMES])
+        f = pooled_forecast(serving, nearest(pool, now, members), now, members, path)
+        horizon += list(range(1, holdout + 1)); actual += list(ahead.total_revenue); predicted += list(f['revenue'])
+    return ConformalIntervals().fit(np.array(horizon), np.array(actual), np.array(predicted))
+
+# %% ../nbs/96_api.ipynb #00000064
+_logger = logging.getLogger(__name__)
+
+def reader_store(store: Store) -> Store:
+    """For SQLite, a pooled engine that reads in autocommit: the store's own engine opens a new connection (and its pragmas) for
+    every use and begins every transaction IMMEDIATE, so a one-row read queued behind the log writer. In WAL mode a plain read sees
+    the last commit and never waits for a writer. Other databases: the store itself (already pooled)."""
+    if store.engine.dialect.name != 'sqlite': return store
+    engine = sa.create_engine(store.url, connect_args={'timeout': 30, 'check_same_thread': False}, pool_size=8, max_overflow=24,
+                              isolation_level='AUTOCOMMIT')
+    sa.event.listen(engine, 'connect', lambda dbapi_connection, _: dbapi_connection.execute('PRAGMA busy_timeout=30000'))
+    return Store(engine, store.url)
+
 # %% ../nbs/96_api.ipynb #00000015
 @dataclass
 class Service:
-    "What the API process holds: the serving model, the store and the cache."
+    "What the API process holds: the serving model, the store, the answer cache, studio states, the coalescer and the log writer."
     model_ref: str
     store_url: str | None = None
     cache: AnswerCache = field(default_factory=AnswerCache)
@@ -331,11 +630,26 @@ class Service:
     _swap: threading.Lock = field(default_factory=threading.Lock)
     swaps: int = 0
     responses: dict = field(default_factory=dict)   # status code -> responses sent (health reports it)
+    states: StateCache = field(default_factory=StateCache)
+    coalescer: Coalescer = field(default_factory=Coalescer)
+    log: LogWriter | None = None
+    _reader: Store | None = None
+    _calibrating: threading.Lock = field(default_factory=threading.Lock)
+    pooled_slots: threading.BoundedSemaphore = field(default_factory=lambda: threading.BoundedSemaphore(2))
+    pooled_intervals: dict = field(default_factory=dict)   # (model, store data) -> ranges calibrated for studios with no history
+
+    def __post_init__(self):
+        if self.log is None: self.log = LogWriter(self.store)
 
     def store(self) -> Store:
         "The store, opened on first use (and again after it was unreachable)."
         if self._store is None: self._store = open_store(self.store_url)
         return self._store
+
+    def reader(self) -> Store:
+        "The store for the reads every request makes (data versions, months): see `reader_store`."
+        if self._reader is None: self._reader = reader_store(self.store())
+        return self._reader
 
     def reload(self, ref: str | None = None) -> dict:
         "Load `ref` (default: the configured reference, e.g. the champion alias now) beside the serving model, then switch."
@@ -345,26 +659,151 @@ class Service:
             if ref: self.model_ref = ref
             self.serving = new
             self.swaps += old is not None and old.cache_tag != new.cache_tag
+            self.warm_states()
             return dict(reloaded=True, model_version=new.version, previous_version=old.version if old else None)
 
+    def warm_states(self):
+        "Compute the studios' states for the serving model in a background thread (first requests then skip the store read)."
+        def run(serving=self.serving):
+            try:
+                _logger.info(f"studio states warmed: {self.states.warm(serving, self.reader())}")
+                pooled_intervals(self, serving, self.reader(), studio_roster(self.reader()))   # ranges for studios with no history
+            except Exception as e: _logger.warning(f"warming studio states failed (they are computed on first use): {e}")
+        threading.Thread(target=run, daemon=True, name='warm-states').start()
+
 # %% ../nbs/96_api.ipynb #00000016
-def _log(service: Service, kind: str, req: BaseModel, answer: dict, t0: float) -> int:
-    "Write one answer to the store's log (its own transaction)."
+class Busy(StudioRevenueError):
+    "Too many expensive answers at once (HTTP 429, retry)."
+
+def _log_row(service: Service, serving: ServingModel, req: BaseModel, answer: dict, t0: float, version) -> dict:
+    "The log row of one answer (the columns of `log_answer`)."
     base = answer.get('base_month') or (pd.Timestamp(answer['target_month']) - pd.DateOffset(months=req.target_months) if 'target_month' in answer else None)
-    return log_answer(service.store(), kind, req.studio_id, inputs=req.model_dump(mode='json'), outputs=answer,
-                      latency_ms=1000 * (time.perf_counter() - t0), model_version=answer['model_version'],
-                      model_ref=service.serving.ref, base_month=base, data_source='store', source='api')
+    return dict(studio_id=req.studio_id, data_source='store', model_version=answer['model_version'], model_ref=serving.ref, model_info=None,
+                inputs=req.model_dump(mode='json'), outputs=answer, latency_ms=1000 * (time.perf_counter() - t0), source='api',
+                base_month=pd.Timestamp(base).date() if base is not None else None, data_version=version)
+
+def forward_compute(service: Service, serving: ServingModel, state: StudioState, req: ForwardRequest) -> dict:
+    "A forward answer through the coalescer (one model call for the misses that arrive together)."
+    path = plan_path(state, req)
+    res, j = service.coalescer.score(serving, state.ctx, path, req.levers.current_member_count)
+    lo, hi = plan_bounds(serving.intervals, dict(revenue=res['revenue'][j:j + 1], extrapolation=res['extrapolation'][j:j + 1]), req.interval)
+    return answer_from_scores(serving, state, path, res, j, lo[0], hi[0], req.interval, req.include_confidence_intervals)
+
+def inverse_compute(service: Service, serving: ServingModel, state: StudioState, req: InverseRequest) -> dict:
+    return inverse_answer(serving, state.history, req)
 
 def answer_for(service: Service, kind: str, req: BaseModel, compute) -> dict:
-    "A cached or fresh answer for `req`, given its own id and logged once."
+    "A cached or fresh answer for `req` with its own id, queued for the log exactly once."
     t0 = time.perf_counter()
-    serving, store = service.serving, service.store()
-    version = data_version(store, req.studio_id)
-    key = cache_key(kind, req.model_dump(mode='json'), serving.cache_tag, version)
-    answer, hit = service.cache.get_or_compute(key, lambda: compute(serving, studio_months(store, req.studio_id, req.base_month), req))
-    answer = dict(answer, cached=hit, **{'scenario_id' if kind == 'forecast' else 'optimization_id': uuid.uuid4().hex})
-    answer['log_id'] = _log(service, kind, req, answer, t0)
+    serving, store = service.serving, service.reader()
+    try: version = data_version(store, req.studio_id)
+    except UnknownStudio:
+        if kind != 'forecast' or not req.levers.model_dump(exclude_none=True): raise      # nothing to answer from: 404
+        if missing := _needs_for_pooled(req):
+            raise StudioRevenueError(f"studio {req.studio_id!r} has no history in the store; to answer it from the pooled profile of "
+                                     f"its type the request needs {', '.join(missing)}") from None
+        return _pooled_answer(service, serving, store, req, t0)
+    state = service.states.get(serving, store, req.studio_id, version, req.base_month)
+    key = cache_key(kind, req.model_dump(mode='json'), serving.cache_tag, state.version)
+    answer, hit = service.cache.get_or_compute(key, lambda: compute(service, serving, state, req))
+    answer_id = uuid.uuid4().hex
+    answer = dict(answer, cached=hit, log_id=answer_id, **{'scenario_id' if kind == 'forecast' else 'optimization_id': answer_id})
+    service.log.put(kind, _log_row(service, serving, req, answer, t0, state.version))
     return answer
+
+
+def _pooled_answer(service: Service, serving: ServingModel, store: Store, req: ForwardRequest, t0: float) -> dict:
+    "A studio with no history: cached under the data versions of every studio the profile may pool (any ingest changes them)."
+    roster = studio_roster(store)
+    key = cache_key('forecast-pooled', req.model_dump(mode='json'), serving.cache_tag, list(zip(roster.studio_id, roster.data_version.astype(int).tolist())))
+    def compute():   # at most two at once: a flood of them must not take every worker thread from the other endpoints
+        if not service.pooled_slots.acquire(timeout=15): raise Busy("answers for studios with no history are busy; retry in a few seconds")
+        try: return pooled_compute(service, serving, store, roster, req)
+        finally: service.pooled_slots.release()
+    answer, hit = service.cache.get_or_compute(key, compute)
+    answer_id = uuid.uuid4().hex
+    answer = dict(answer, cached=hit, log_id=answer_id, scenario_id=answer_id)
+    service.log.put('forecast', _log_row(service, serving, req, answer, t0, None) | dict(data_source='request'))
+    return answer
+
+# %% ../nbs/96_api.ipynb #00000053
+def _needs_for_pooled(req: ForwardRequest) -> list[str]:
+    "What a request about a studio with no history lacks to be answered from the pooled profile (empty: nothing)."
+    lv = req.levers
+    return [f"levers.{n}" for n in LEVER_NAMES if getattr(lv, n) is None] + \
+           (['levers.current_member_count'] if lv.current_member_count is None else [])
+
+def _state_or_none(service, serving, store, p: StudioState, base_month: str) -> StudioState | None:
+    try: return service.states.get(serving, store, p.studio_id, p.version, base_month)
+    except StudioRevenueError: return None
+
+def pooled_intervals(service: Service, serving: ServingModel, store: Store, roster: pd.DataFrame) -> ConformalIntervals:
+    "The ranges calibrated for studios with no history, per (model, store data): computed once (one at a time), failures kept too."
+    key = (serving.cache_tag, tuple(zip(roster.studio_id, roster.data_version)))
+    with service._calibrating:
+        found = service.pooled_intervals.get(key)
+        if found is None:
+            try: found = calibrate_pooled(serving, store, service.states, roster)
+            except StudioRevenueError as e: found = e
+            if not isinstance(found, Exception): found.quantiles = functools.lru_cache(maxsize=64)(found.quantiles)
+            service.pooled_intervals = {key: found}
+    if isinstance(found, Exception): raise StudioRevenueError(f"ranges for a studio with no history cannot be calibrated: {found}")
+    return found
+
+def pooled_compute(service: Service, serving: ServingModel, store: Store, roster: pd.DataFrame, req: ForwardRequest) -> dict:
+    "A forward answer for a studio the store does not know, from the pooled profile (the cacheable part)."
+    types = dict(zip(roster.studio_id, roster.studio_type))
+    states = []
+    for s, v in zip(roster.studio_id, roster.data_version):   # latest months: warmed at start, so no store read here
+        try: states.append(service.states.get(serving, store, s, int(v), None))
+        except StudioRevenueError: continue                  # too short to forecast from: not in the pool
+    if not states: raise StudioRevenueError("the studio store holds no studio with enough months to pool a profile from")
+    lv, H = req.levers, req.projection_months
+    now = {n: (v[0] if isinstance(v := getattr(lv, n), list) else v) for n in LEVER_NAMES}
+    path = np.column_stack([np.asarray(v, float) if isinstance(v := getattr(lv, n), list) else np.full(H, float(v)) for n in LEVER_NAMES])
+    pool, basis = pool_of(states, types, req.studio_type)
+    proxies = nearest(pool, now, lv.current_member_count)
+    if req.base_month is not None:                           # the chosen studios as they stood at base_month
+        proxies = [p for p in (_state_or_none(service, serving, store, p, req.base_month) for p in proxies) if p is not None]
+        if not proxies: raise StudioRevenueError(f"base_month {req.base_month} is not a month of the studios pooled for {req.studio_id!r}")
+    f = pooled_forecast(serving, proxies, now, lv.current_member_count, path)
+    intervals = pooled_intervals(service, serving, store, roster)
+    lo, hi = plan_bounds(intervals, dict(revenue=f['revenue'][None], extrapolation=f['extrapolation'][None]), req.interval)
+    base = max(p.base for p in proxies)
+    st = StudioState(req.studio_id, 0, proxies[0].history.iloc[:0], {}, now, base, float('nan'))
+    res = dict(revenue=f['revenue'][None], members=f['members'][None])
+    out = answer_from_scores(serving, st, path, res, 0, lo[0], hi[0], req.interval, req.include_confidence_intervals)
+    return out | dict(growth_rate=None, history_months=0,
+                      profile=dict(basis=basis, studios=f['studios'], calibrated_on=len(intervals.errors_.get(1, [])),
+                                   note="no history in the store: the median forecast of the nearest studios set to these levers and members"))
+
+# %% ../nbs/96_api.ipynb #00000061
+from .insights import write_insights
+
+class InsightsRequest(BaseModel):
+    "A forecast or a goal seek to explain in words (exactly one of the two)."
+    model_config = _STRICT
+    forecast: ForwardRequest | None = None
+    goal_seek: InverseRequest | None = None
+
+    @model_validator(mode='after')
+    def _exactly_one(self):
+        if (self.forecast is None) == (self.goal_seek is None):
+            raise ValueError("give exactly one of forecast (a forward request body) or goal_seek (an inverse request body)")
+        return self
+
+class InsightsAnswer(BaseModel):
+    kind: str
+    model_version: str
+    answer: dict                 # the forward or inverse answer the words are about (with its log_id)
+    insights: dict               # headline, recommendations, risks, writer ('llm' or 'offline'), model, reason
+
+def insights_answer(service: Service, req: InsightsRequest) -> dict:
+    "The answer to the forecast or goal seek, and the recommendation in words written from its facts."
+    answer = answer_for(service, 'forecast', req.forecast, forward_compute) if req.forecast else \
+        answer_for(service, 'goal_seek', req.goal_seek, inverse_compute)
+    return dict(kind='forecast' if req.forecast else 'goal_seek', model_version=answer['model_version'], answer=answer,
+                insights=write_insights(answer))
 
 # %% ../nbs/96_api.ipynb #00000018
 def _field(loc) -> str:
@@ -381,6 +820,8 @@ def add_error_handlers(app: FastAPI):
         return JSONResponse(status_code=422, content=dict(error='; '.join(f"{p['field']}: {p['rule']}" for p in problems), problems=problems))
     @app.exception_handler(UnknownStudio)
     def _unknown(request, exc): return JSONResponse(status_code=404, content=dict(error=str(exc)))
+    @app.exception_handler(Busy)
+    def _busy(request, exc): return JSONResponse(status_code=429, content=dict(error=str(exc)), headers={'Retry-After': '5'})
     @app.exception_handler(StudioRevenueError)
     def _user(request, exc): return JSONResponse(status_code=422, content=dict(error=str(exc)))
     @app.exception_handler(StoreUnavailable)
@@ -389,20 +830,56 @@ def add_error_handlers(app: FastAPI):
     def _db(request, exc): return JSONResponse(status_code=503, content=dict(error=f"the studio store cannot be reached ({type(exc).__name__})"))
 
 # %% ../nbs/96_api.ipynb #00000019
-def _limits_and_token(app: FastAPI, max_body: int, token: str | None):
-    "Refuse bodies over `max_body` bytes (413) and, when a token is set, requests without it (401)."
-    @app.middleware('http')
-    async def guard(request: Request, call_next):
-        size = request.headers.get('content-length')
-        if size is not None and (not size.isdigit() or int(size) > max_body):
-            return JSONResponse(status_code=413, content=dict(error=f"request body over the limit of {max_body:,} bytes"))
-        if size is None and request.method in ('POST', 'PUT', 'PATCH') and len(await request.body()) > max_body:
-            return JSONResponse(status_code=413, content=dict(error=f"request body over the limit of {max_body:,} bytes"))
-        open_paths = ('/api/v1/health', '/docs', '/openapi.json', '/docs/oauth2-redirect', '/redoc')
-        if token and request.url.path not in open_paths and request.headers.get('authorization') != f"Bearer {token}":
-            return JSONResponse(status_code=401, content=dict(error="missing or wrong bearer token (Authorization: Bearer …)"),
-                                headers={'WWW-Authenticate': 'Bearer'})
-        return await call_next(request)
+class Guard:
+    """Plain ASGI middleware (cheaper than two `BaseHTTPMiddleware`s): bodies over `max_body` bytes get 413, requests without the
+    token 401; every response is counted by status for health."""
+    OPEN = ('/api/v1/health', '/docs', '/openapi.json', '/docs/oauth2-redirect', '/redoc')
+
+    def __init__(self, app, service, max_body: int, token: str | None):
+        self.app, self.service, self.max_body, self.token = app, service, max_body, token
+
+    async def __call__(self, scope, receive, send):
+        if scope['type'] != 'http': return await self.app(scope, receive, send)
+        counts = self.service.responses
+        async def counted(message):
+            if message['type'] == 'http.response.start': counts[message['status']] = counts.get(message['status'], 0) + 1
+            await send(message)
+        headers = dict(scope['headers'])
+        size = headers.get(b'content-length')
+        too_big = JSONResponse(status_code=413, content=dict(error=f"request body over the limit of {self.max_body:,} bytes"))
+        if size is not None and (not size.isdigit() or int(size) > self.max_body): return await too_big(scope, receive, counted)
+        if size is None and scope['method'] in ('POST', 'PUT', 'PATCH'):       # chunked: read it, up to the limit
+            body, more = b'', True
+            while more:
+                m = await receive(); body += m.get('body', b''); more = m.get('more_body', False)
+                if len(body) > self.max_body: return await too_big(scope, receive, counted)
+            sent = False
+            async def receive():
+                nonlocal sent
+                if sent: return {'type': 'http.disconnect'}
+                sent = True; return {'type': 'http.request', 'body': body, 'more_body': False}
+        if self.token and scope['path'] not in self.OPEN and not scope['path'].startswith('/docs/static/') and headers.get(b'authorization', b'').decode('latin-1') != f"Bearer {self.token}":
+            return await JSONResponse(status_code=401, content=dict(error="missing or wrong bearer token (Authorization: Bearer …)"),
+                                      headers={'WWW-Authenticate': 'Bearer'})(scope, receive, counted)
+        try: await self.app(scope, receive, counted)
+        except Exception:
+            counts[500] = counts.get(500, 0) + 1
+            raise
+
+# %% ../nbs/96_api.ipynb #00000063
+def add_docs(app: FastAPI):
+    """Swagger UI 5 at /docs from the swagger-ui-py package's files, served by the API itself: the page renders with no internet
+    (FastAPI's default loads its script from a CDN, and a blank page is what an offline studio network would see)."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.staticfiles import StaticFiles
+    import importlib.util
+    static = Path(importlib.util.find_spec('swagger_ui').submodule_search_locations[0]) / 'static'   # Swagger UI 5 reads OpenAPI 3.1
+    app.mount('/docs/static', StaticFiles(directory=str(static)), name='swagger-ui')
+
+    @app.get('/docs', include_in_schema=False)
+    def docs():
+        return get_swagger_ui_html(openapi_url=app.openapi_url, title=f"{app.title} — API docs", swagger_favicon_url='/docs/static/favicon-32x32.png',
+                                   swagger_js_url='/docs/static/swagger-ui-bundle.js', swagger_css_url='/docs/static/swagger-ui.css')
 
 # %% ../nbs/96_api.ipynb #0000001a
 def create_app(model_ref: str | Path | None = None, # a model directory or models:/studio_revenue@champion (default: env STUDIO_REVENUE_MODEL or the champion)
@@ -425,25 +902,19 @@ def create_app(model_ref: str | Path | None = None, # a model directory or model
         if poll_seconds: threading.Thread(target=_poll, args=(service, poll_seconds, stop), daemon=True).start()
         yield
         stop.set()
+        service.log.close()           # the answers still queued are written before the process ends
 
-    app = FastAPI(title='studio_revenue', version='1', lifespan=lifespan,
+    app = FastAPI(title='studio_revenue', version='1', lifespan=lifespan, docs_url=None,
                   description='What-if forecasts and goal seek for fitness studios (docs/contract.md §4).')
     app.state.service = service
     add_error_handlers(app)
-    _limits_and_token(app, max_body, token or os.environ.get('STUDIO_REVENUE_API_TOKEN'))
+    app.add_middleware(Guard, service=service, max_body=max_body, token=token or os.environ.get('STUDIO_REVENUE_API_TOKEN'))
     origins = cors_origins or [o for o in os.environ.get('STUDIO_REVENUE_CORS_ORIGINS', '').split(',') if o.strip()]
     if origins:
         from fastapi.middleware.cors import CORSMiddleware
         app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=['GET', 'POST'], allow_headers=['Authorization', 'Content-Type'])
-    @app.middleware('http')
-    async def count(request: Request, call_next):
-        try: response = await call_next(request)
-        except Exception:
-            service.responses[500] = service.responses.get(500, 0) + 1
-            raise
-        service.responses[response.status_code] = service.responses.get(response.status_code, 0) + 1
-        return response
     add_routes(app, service)
+    add_docs(app)
     return app
 
 # %% ../nbs/96_api.ipynb #0000001b
@@ -456,44 +927,64 @@ def _poll(service: Service, every: float, stop: threading.Event):
         except Exception as e: logging.getLogger(__name__).warning(f"champion poll: {e}")
 
 # %% ../nbs/96_api.ipynb #0000001c
+def _finite(x):
+    "Non-finite floats (a goal seek's ratio for a target of 5e-324, say) as null: JSON has no inf or NaN."
+    if isinstance(x, float): return x if math.isfinite(x) else None
+    if isinstance(x, dict): return {k: _finite(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)): return [_finite(v) for v in x]
+    return x
+
+class _JSON(JSONResponse):
+    "An answer already made of plain values, rendered without FastAPI's re-validation; inf and NaN become null."
+    def render(self, content) -> bytes:
+        try: return json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(',', ':')).encode()
+        except ValueError: return json.dumps(_finite(content), ensure_ascii=False, allow_nan=False, separators=(',', ':')).encode()
+
 def add_routes(app: FastAPI, service: Service):
-    "The endpoints (plain `def`: the work is CPU-bound and runs in the thread pool)."
+    "The endpoints (plain `def`: the work is CPU-bound and runs in the thread pool). Answers are returned as ready JSON."
     @app.get('/api/v1/health')
     def health() -> dict:
         try: service.store(); store = dict(reachable=True, url=safe_url(service.store().url))
         except StoreUnavailable as e: store = dict(reachable=False, error=str(e))
         s = service.serving
         return dict(status='ok' if store['reachable'] else 'degraded', model_version=s.version, model_id=s.model.version,
-                    model_ref=s.ref, swaps=service.swaps, store=store, cache=service.cache.state(),
+                    model_ref=s.ref, swaps=service.swaps, store=store, cache=service.cache.state(), answer_log=service.log.state(),
+                    coalescer=dict(model_calls=service.coalescer.calls, plans=service.coalescer.plans), studio_states=len(service.states),
                     responses={str(k): v for k, v in sorted(service.responses.items())})
 
     @app.post('/api/v1/predict/forward', response_model=ForwardAnswer)
-    def forward(req: ForwardRequest) -> dict:
-        return answer_for(service, 'forecast', req, forward_answer)
+    def forward(req: ForwardRequest):
+        return _JSON(answer_for(service, 'forecast', req, forward_compute))
 
     @app.post('/api/v1/predict/inverse', response_model=InverseAnswer)
-    def inverse(req: InverseRequest) -> dict:
-        return answer_for(service, 'goal_seek', req, inverse_answer)
+    def inverse(req: InverseRequest):
+        return _JSON(answer_for(service, 'goal_seek', req, inverse_compute))
 
     @app.post('/api/v1/predict/batch', response_model=BatchAnswer)
-    def batch(req: BatchRequest) -> dict:
-        t0, serving, store = time.perf_counter(), service.serving, service.store()
-        studios = sorted({i.studio_id for i in req.items})
-        for s in studios: data_version(store, s)                       # 404 naming the first unknown studio
-        history = read_history(store, studios)
-        results = batch_forward(serving, {s: g for s, g in history.groupby('studio_id')}, req)
+    def batch(req: BatchRequest):
+        t0, serving = time.perf_counter(), service.serving
+        results, versions = batch_forward(service, serving, req)
         ms = 1000 * (time.perf_counter() - t0) / len(results)
-        ids = log_many(store, 'forecast', [dict(studio_id=it.studio_id, inputs=it.model_dump(mode='json'), outputs=r, latency_ms=ms,
-                                                model_version=serving.version, model_ref=serving.ref, base_month=pd.Timestamp(r['base_month']).date())
-                                           for it, r in zip(req.items, results)])
-        for r, i in zip(results, ids): r['log_id'] = i
-        return dict(model_version=serving.version, interval=req.interval if req.include_confidence_intervals else None, results=results,
-                    plan_months=sum(len(r['predictions']) for r in results), seconds=round(time.perf_counter() - t0, 4))
+        for it, r, v in zip(req.items, results, versions):
+            r['log_id'] = uuid.uuid4().hex
+            service.log.put('forecast', dict(studio_id=it.studio_id, data_source='store', model_version=serving.version, model_ref=serving.ref,
+                                             model_info=None, inputs=it.model_dump(mode='json'), outputs=r, latency_ms=ms, source='api',
+                                             base_month=pd.Timestamp(r['base_month']).date(), data_version=v))
+        return _JSON(dict(model_version=serving.version, interval=req.interval if req.include_confidence_intervals else None, results=results,
+                          plan_months=sum(len(r['predictions']) for r in results), seconds=round(time.perf_counter() - t0, 4)))
+    @app.post('/api/v1/insights', response_model=InsightsAnswer)
+    def insights(req: InsightsRequest):
+        "The forecast or goal seek answered, with its recommendation in words (offline writer without OPENAI_API_KEY)."
+        return _JSON(insights_answer(service, req))
+    add_store_routes(app, service)
 
+# %% ../nbs/96_api.ipynb #00000037
+def add_store_routes(app: FastAPI, service: Service):
+    "Scenarios, history and reload: the endpoints that read and write the store or swap the model."
     @app.post('/api/v1/scenarios')
     def save_scenario(req: ScenarioRequest) -> dict:
         "Compute a what-if and keep it in the store's scenarios table under a name."
-        answer = answer_for(service, 'forecast', req.forecast, forward_answer)
+        answer = answer_for(service, 'forecast', req.forecast, forward_compute)
         t0 = time.perf_counter()
         sid = log_answer(service.store(), 'scenario', req.forecast.studio_id, inputs=req.forecast.model_dump(mode='json'), outputs=answer,
                          latency_ms=0.0, model_version=answer['model_version'], model_ref=service.serving.ref,
@@ -511,7 +1002,7 @@ def add_routes(app: FastAPI, service: Service):
                      total_projected_revenue=(r['outputs'] or {}).get('total_projected_revenue')) for r in rows]
 
     @app.get('/api/v1/scenarios/{scenario_id}')
-    def get_scenario(scenario_id: Annotated[int, PathParam(ge=1, le=2 ** 63 - 1)]) -> dict:  # a store id
+    def get_scenario(scenario_id: Annotated[int, PathParam(ge=1, le=2 ** 63 - 1)]) -> dict:
         t = log_tables['scenario']
         with service.store().engine.connect() as conn: r = conn.execute(sa.select(t).where(t.c.id == scenario_id)).mappings().first()
         if r is None: raise UnknownStudio(f"no saved scenario {scenario_id}")
@@ -519,7 +1010,7 @@ def add_routes(app: FastAPI, service: Service):
 
     @app.get('/api/v1/studios/{studio_id}/history')
     def history(studio_id: Annotated[str, PathParam(min_length=1, max_length=100)]) -> dict:
-        store = service.store()
+        store = service.reader()
         version = data_version(store, studio_id)
         h = studio_months(store, studio_id, None)
         h = h.assign(month=h.month.dt.strftime('%Y-%m-%d')).replace({np.nan: None})
@@ -562,48 +1053,30 @@ class BatchAnswer(BaseModel):
     seconds: float
 
 # %% ../nbs/96_api.ipynb #0000001f
-from .core import lever_path, current_levers
+def data_versions(store: Store, studio_ids: list[str]) -> dict[str, int]:
+    "Data versions of many studios in one query; UnknownStudio naming the first the store lacks."
+    try:
+        with store.engine.connect() as conn:
+            found = dict(conn.execute(sa.select(studios_table.c.studio_id, studios_table.c.data_version)
+                                      .where(studios_table.c.studio_id.in_(list(studio_ids)))).all())
+    except sa.exc.SQLAlchemyError as e: raise StoreUnavailable(f"the studio store at {store.where} cannot be read ({type(e).__name__})") from None
+    for s in studio_ids:
+        if s not in found: data_version(store, s)        # raises UnknownStudio with the usual sentence
+    return {s: int(v) for s, v in found.items()}
 
-def batch_forward(serving: ServingModel, histories: dict[str, pd.DataFrame], req: BatchRequest) -> list[dict]:
-    "Every item's forecast, scored one group of plans (same studio, base month, horizon, member count) at a time."
-    groups = {}
-    for i, item in enumerate(req.items):
-        groups.setdefault((item.studio_id, item.base_month, item.projection_months, item.levers.current_member_count), []).append(i)
+def batch_forward(service: Service, serving: ServingModel, req: BatchRequest) -> tuple[list[dict], list[int]]:
+    "Every item's forecast: the plans of all studios with the same horizon scored in ONE model call; and each item's data version."
+    store = service.reader()
+    versions = data_versions(store, sorted({i.studio_id for i in req.items}))
+    states = [service.states.get(serving, store, i.studio_id, versions[i.studio_id], i.base_month) for i in req.items]
+    paths = [plan_path(s, i) for s, i in zip(states, req.items)]
     out = [None] * len(req.items)
-    for (studio, base_month, H, members), idx in groups.items():
-        h = serving.model.studio_history(_cut(histories[studio], base_month), studio)
-        now = current_levers(h)
-        paths = np.stack([lever_path(now, {n: v for n, v in req.items[i].levers.model_dump(exclude={'current_member_count'}).items()
-                                           if v is not None}, H).to_numpy() for i in idx])
-        res = serving.model.predict_paths(h, paths, members)
-        lo, hi = serving.intervals.bounds(res['revenue'], req.interval)
-        months = pd.date_range(h.month.iloc[-1] + pd.DateOffset(months=1), periods=H, freq='MS').strftime('%Y-%m-%d')
-        ci = req.include_confidence_intervals
-        for j, i in enumerate(idx):
-            rows = [dict(month=m, revenue=round(float(r), 2), revenue_lower=round(float(a), 2) if ci else None,
-                         revenue_upper=round(float(b), 2) if ci else None, members=int(round(mb)))
-                    for m, r, a, b, mb in zip(months, res['revenue'][j], lo[j], hi[j], res['members'][j])]
-            out[i] = dict(studio_id=studio, base_month=f"{h.month.iloc[-1]:%Y-%m-%d}", predictions=rows,
-                          total_projected_revenue=round(float(res['revenue'][j].sum()), 2))
-    return out
-
-def _cut(history: pd.DataFrame, base_month) -> pd.DataFrame:
-    if base_month is None: return history
-    m = _month(base_month)
-    if m not in set(history.month):
-        raise StudioRevenueError(f"base_month {m:%Y-%m} is not a month of studio {history.studio_id.iloc[0]!r}'s history")
-    return history[history.month <= m]
-
-# %% ../nbs/96_api.ipynb #00000020
-from .store import log_tables, _jsonable
-import datetime as dt
-
-def log_many(store: Store, kind: str, rows: list[dict]) -> list[int]:
-    "Write many answers to a log in one transaction (the same columns as `log_answer`); returns their ids in order."
-    table, now = log_tables[kind], dt.datetime.now(dt.timezone.utc)
-    with store.engine.begin() as conn:
-        versions = dict(conn.execute(sa.select(studios_table.c.studio_id, studios_table.c.data_version)
-                                     .where(studios_table.c.studio_id.in_({r['studio_id'] for r in rows}))).all())
-        return [conn.execute(table.insert().values(created_at=now, data_source='store', source='api', data_version=versions.get(r['studio_id']),
-                                                   **{k: _jsonable(v) if k in ('inputs', 'outputs', 'model_info') else v for k, v in r.items()})
-                             .returning(table.c.id)).scalar_one() for r in rows]
+    for H in sorted({len(p) for p in paths}):
+        idx = [k for k, p in enumerate(paths) if len(p) == H]
+        res = score_plans(serving.model, [states[k].ctx for k in idx], np.stack([paths[k] for k in idx]),
+                          [req.items[k].levers.current_member_count for k in idx])
+        lo, hi = plan_bounds(serving.intervals, res, req.interval)
+        for j, k in enumerate(idx):
+            out[k] = answer_from_scores(serving, states[k], paths[k], res, j, lo[j], hi[j], req.interval,
+                                        req.include_confidence_intervals, full=False)
+    return out, [s.version for s in states]

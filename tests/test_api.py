@@ -2,6 +2,8 @@
 for this module on a generated panel ingested into a temporary SQLite store (conftest's DATABASE_URL); Redis is a real
 redis-server started on a free port. These need real processes, hence pytest rather than the notebook."""
 import json, os, shutil, socket, subprocess, sys, tempfile, time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 import httpx
 import pandas as pd
@@ -82,9 +84,19 @@ def server(world):
     s.stop()
 
 
-def log_rows(kind='prediction_log'):
+def logged_ids(kind='prediction_log'):
+    "The answer ids (outputs.log_id) in a log, one per row."
     eng = sa.create_engine(os.environ['DATABASE_URL'])
-    with eng.connect() as c: return c.execute(sa.text(f'SELECT id FROM {kind}')).scalars().all()
+    with eng.connect() as c: outs = c.execute(sa.text(f'SELECT outputs FROM {kind}')).scalars().all()
+    eng.dispose()
+    return [(json.loads(o) if isinstance(o, str) else o).get('log_id') for o in outs]
+
+
+def settled(server, timeout=30):
+    "Wait until the server's log writer has written every answer it queued."
+    deadline = time.time() + timeout
+    while (q := server.http.get('/api/v1/health').json()['answer_log']['queued']) and time.time() < deadline: time.sleep(0.05)
+    assert q == 0, f'{q} answers still queued for the log after {timeout} s'
 
 
 def test_health_names_the_resolved_version(server, world):
@@ -115,16 +127,52 @@ def test_original_inverse_example(server, world):
     assert a['recommended_levers']['avg_ticket_price'] <= 150.0 + 20.0 + 1e-6   # the constraint held
 
 
+def test_original_example_studio_with_no_history(server, world):
+    "The original design's own id, studio-123, is not in the store: answered from the pooled profile with history_months 0."
+    body = {**FORWARD_EXAMPLE, 'studio_id': 'studio-123'}
+    r = server.http.post('/api/v1/predict/forward', json=body)
+    assert r.status_code == 200, r.text
+    a = r.json()
+    assert a['history_months'] == 0 and a['model_version'] == world['a'] and len(a['predictions']) == 3
+    assert a['profile']['studios'] and 'studio-123' not in a['profile']['studios']
+    assert all(p['revenue_lower'] < p['revenue'] < p['revenue_upper'] for p in a['predictions'])
+    known = server.http.post('/api/v1/predict/forward', json=FORWARD_EXAMPLE).json()
+    rel = lambda x: x['predictions'][0]['revenue_upper'] / x['predictions'][0]['revenue'] - x['predictions'][0]['revenue_lower'] / x['predictions'][0]['revenue']
+    assert rel(a) > rel(known)                       # wider ranges for a studio the model has never seen
+    t = server.http.post('/api/v1/predict/forward', json={**body, 'studio_type': 'yoga'})
+    assert t.status_code == 200 and t.json()['profile']['basis'] in ('studio type yoga', 'all studios')
+    assert server.http.post('/api/v1/predict/inverse', json={**INVERSE_EXAMPLE, 'studio_id': 'studio-123'}).status_code == 404
+
+
 def test_every_answer_logged_exactly_once(server):
-    before = set(log_rows())
+    before = Counter(logged_ids())
     ids = [server.http.post('/api/v1/predict/forward', json={**FORWARD_EXAMPLE, 'projection_months': 2, 'levers': {'upsell_rate': 0.3}}).json()
            for _ in range(3)]
     assert [a['cached'] for a in ids] == [False, True, True]
-    new = set(log_rows()) - before
-    assert sorted(new) == sorted(a['log_id'] for a in ids) and len(new) == 3
-    gs_before = set(log_rows('goal_seek_log'))
+    assert len({a['log_id'] for a in ids}) == 3 and all(a['log_id'] == a['scenario_id'] for a in ids)
+    settled(server)
+    assert Counter(logged_ids()) - before == Counter(a['log_id'] for a in ids)
+    gs_before = Counter(logged_ids('goal_seek_log'))
     g = server.http.post('/api/v1/predict/inverse', json={**INVERSE_EXAMPLE, 'target_revenue': 41000.0}).json()
-    assert set(log_rows('goal_seek_log')) - gs_before == {g['log_id']}
+    settled(server)
+    assert Counter(logged_ids('goal_seek_log')) - gs_before == Counter([g['log_id']])
+
+
+def test_logged_exactly_once_under_concurrency_and_at_shutdown(world):
+    "16 threads send 240 forwards (misses and hits) and 16 batches, then the server is stopped at once: every answer is in the log once."
+    before = Counter(logged_ids())
+    s = Server()
+    bodies = [{**FORWARD_EXAMPLE, 'studio_id': f's-{1 + i % 12:03d}', 'levers': {'avg_ticket_price': 100.0 + i % 60}} for i in range(240)]
+    batch = {'items': [{'studio_id': f's-{1 + i % 12:03d}', 'projection_months': 2, 'levers': {'upsell_rate': 0.2 + i / 1000}} for i in range(30)]}
+    def send(i):
+        with httpx.Client(base_url=s.url, timeout=120) as c:
+            if i < 16: return [x['log_id'] for x in c.post('/api/v1/predict/batch', json=batch).raise_for_status().json()['results']]
+            return [c.post('/api/v1/predict/forward', json=bodies[i - 16]).raise_for_status().json()['log_id']]
+    try:
+        with ThreadPoolExecutor(16) as pool: answered = [i for got in pool.map(send, range(16 + 240)) for i in got]
+    finally: s.stop()                                       # SIGTERM right after the last answer: the writer drains on shutdown
+    assert len(answered) == 16 * 30 + 240 and len(set(answered)) == len(answered)
+    assert Counter(logged_ids()) - before == Counter(answered)
 
 
 @pytest.mark.parametrize('body, status, words', [
@@ -134,7 +182,9 @@ def test_every_answer_logged_exactly_once(server):
     ({**FORWARD_EXAMPLE, 'levers': {'ticket_price': 150}}, 422, ['levers.ticket_price', 'Extra inputs']),
     ({**FORWARD_EXAMPLE, 'base_month': '2031-01'}, 422, ['base_month 2031-01 is not a month']),
     ({**FORWARD_EXAMPLE, 'base_month': '2024-13'}, 422, ['base_month must be a month']),
-    ({**FORWARD_EXAMPLE, 'studio_id': 's-999'}, 404, ["'s-999' is not in the studio store"]),
+    ({'studio_id': 's-999', 'projection_months': 3}, 404, ["'s-999' is not in the studio store"]),
+    ({**FORWARD_EXAMPLE, 'studio_id': 's-999', 'levers': {'retention_rate': 0.8}}, 422,
+     ["'s-999' has no history", 'levers.avg_ticket_price', 'levers.current_member_count']),
     ({k: v for k, v in FORWARD_EXAMPLE.items() if k != 'studio_id'}, 422, ['studio_id', 'Field required']),
 ])
 def test_forward_bad_input(server, body, status, words):
@@ -249,12 +299,13 @@ def test_redis_cache_shared_and_never_stale(world, redis_url, tmp_path):
 def test_batch_matches_forward_and_logs_each_plan_once(server):
     plans = [{'avg_ticket_price': p} for p in (120, 150, 180)] + [{'upsell_rate': [0.1, 0.2, 0.3]}]
     items = [{'studio_id': s, 'base_month': '2024-06', 'projection_months': 3, 'levers': p} for s in ('s-001', 's-006') for p in plans]
-    before = set(log_rows())
+    before = Counter(logged_ids())
     r = server.http.post('/api/v1/predict/batch', json={'items': items})
     assert r.status_code == 200, r.text
     b = r.json()
     assert len(b['results']) == 8 and b['plan_months'] == 24
-    assert set(log_rows()) - before == {x['log_id'] for x in b['results']}
+    settled(server)
+    assert Counter(logged_ids()) - before == Counter(x['log_id'] for x in b['results'])
     one = server.http.post('/api/v1/predict/forward', json={**items[5], 'include_confidence_intervals': True}).json()
     assert [p['revenue'] for p in one['predictions']] == [p['revenue'] for p in b['results'][5]['predictions']]
     assert b['results'][0]['predictions'][0]['revenue'] < b['results'][2]['predictions'][0]['revenue']  # higher price, more revenue
@@ -291,3 +342,40 @@ def test_scenarios_saved_listed_and_read_back(server):
     assert back['answer']['predictions'] == s['answer']['predictions'] and back['request']['levers']['avg_ticket_price'] == 170
     assert server.http.get('/api/v1/scenarios/999999').status_code == 404
     assert server.http.post('/api/v1/scenarios', json={**body, 'name': ''}).status_code == 422
+
+
+def test_insights_offline_without_a_key(server):
+    "The CLI's --insights facts over HTTP; no OPENAI_API_KEY in the server's environment, so the offline writer answers."
+    assert 'OPENAI_API_KEY' not in os.environ
+    r = server.http.post('/api/v1/insights', json={'goal_seek': {**INVERSE_EXAMPLE, 'target_revenue': 42000.0}})
+    assert r.status_code == 200, r.text
+    i = r.json()
+    assert i['kind'] == 'goal_seek' and i['insights']['writer'] == 'offline' and 'no API key' in i['insights']['reason']
+    assert i['insights']['headline'] and i['insights']['recommendations'] and i['answer']['optimization_id']
+    f = server.http.post('/api/v1/insights', json={'forecast': FORWARD_EXAMPLE}).json()
+    assert f['kind'] == 'forecast' and f['insights']['studio_id'] == 's-001' and f['answer']['predictions']
+    bad = server.http.post('/api/v1/insights', json={})
+    assert bad.status_code == 422 and 'exactly one of forecast' in bad.json()['error']
+
+
+CHROMIUM = shutil.which('chromium') or shutil.which('chromium-browser')
+
+
+def test_docs_render_in_headless_chromium(server, tmp_path):
+    "Swagger UI at /docs, from files the API serves itself (no CDN): the DOM lists the endpoints and the screenshot is not blank."
+    if not CHROMIUM: pytest.skip('chromium is not installed (apt-get install chromium): /docs was not opened in a browser')
+    from PIL import Image
+    args = [CHROMIUM, '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+            '--disable-sync', '--no-first-run', f'--user-data-dir={tmp_path / "profile"}', '--hide-scrollbars', '--window-size=1300,1800',
+            '--virtual-time-budget=15000']
+    dom = subprocess.run(args + ['--dump-dom', server.url + '/docs'], capture_output=True, text=True, timeout=120).stdout
+    for path in ('/api/v1/predict/forward', '/api/v1/predict/inverse', '/api/v1/predict/batch', '/api/v1/insights', '/api/v1/health'):
+        assert path in dom, f'{path} not rendered in /docs: {dom[:2000]}'
+    shot = tmp_path / 'docs.png'
+    res = subprocess.run(args + [f'--screenshot={shot}', server.url + '/docs'], capture_output=True, text=True, timeout=120)
+    assert shot.is_file(), res.stderr[-2000:]
+    colours = Image.open(shot).convert('RGB').getcolors(maxcolors=1 << 20)
+    assert colours is None or len(colours) > 50, f'/docs looks blank ({len(colours)} colours)'
+    dest = Path(__file__).resolve().parents[1] / 'reports' / 'screenshots'
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy(shot, dest / 'api_docs.png')
