@@ -203,6 +203,8 @@ def _bookable(model, studio_history, plan, H, box, members_now=None):
     need = math.ceil(float(visits.max()) / max(plan[i_a], 1e-9) - 1e-9)  # classes that still give those visits
     out = np.array(plan, float)
     out[i_c] = min(plan[i_c], max(box.low.iloc[i_c], need))
+    if not np.allclose(b.plan_visits(ctx, _held(out, H), members), visits, rtol=1e-9):
+        return np.array(plan, float)  # the studio may have no ceiling (P(ceiling) < 1): fewer classes would lose visits
     fill = math.ceil(float(visits.max()) / max(out[i_c], 1e-9) / 1e-4 - 1e-6) * 1e-4  # then the fill those classes need
     out[i_a] = min(plan[i_a], max(box.low.iloc[i_a], round(fill, 4)))
     same = np.allclose(b.plan_visits(ctx, _held(out, H), members), visits, rtol=1e-9)
