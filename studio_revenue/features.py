@@ -14,9 +14,9 @@ from .core import LEVERS, LEVER_NAMES, StudioRevenueError
 # %% auto #0
 __all__ = ['LEVER_COLUMNS', 'MIN_HISTORY', 'MAX_HORIZON', 'SKELETON_WINDOW', 'RATIO_LAGS', 'COMPONENT_COLUMNS',
            'CONTEXT_FEATURES', 'PLAN_FEATURES', 'FEATURES', 'MONOTONE', 'DRIVERS', 'MAX_ELASTICITY', 'SATURATION',
-           'MEMBER_PULL', 'EVIDENCE_STRONG', 'Z_GRID', 'SUPPORT_NEAR', 'SUPPORT_MIN', 'learn_structure',
-           'support_grids', 'support_shares', 'ceiling_evidence', 'ceiling_curve', 'shrunk_elasticities',
-           'elasticity_spread', 'Horizon', 'FeatureBuilder']
+           'MEMBER_PULL', 'HETEROGENEITY', 'EVIDENCE_STRONG', 'Z_GRID', 'SUPPORT_NEAR', 'SUPPORT_MIN',
+           'learn_structure', 'support_grids', 'support_shares', 'ceiling_evidence', 'ceiling_curve',
+           'shrunk_elasticities', 'elasticity_spread', 'Horizon', 'FeatureBuilder']
 
 # %% ../nbs/20_features.ipynb #a6ca0bc3
 LEVER_COLUMNS = tuple(LEVERS[n].column for n in LEVER_NAMES)
@@ -37,6 +37,7 @@ DRIVERS = ('visits', 'members', 'upsell_rate', 'price', 'utilization')  # what o
 MAX_ELASTICITY = 1.5  # an elasticity is learned within [0, MAX_ELASTICITY]: never negative, so revenue stays monotone
 SATURATION = 0.9      # visits rising < 0.9 % per 1 % more classes within studios: the data show a demand ceiling
 MEMBER_PULL = 0.05    # … or visits rising > 0.05 % per 1 % more members (the schedule held): members, not classes, set visits
+HETEROGENEITY = 2.0    # an elasticity differs between studios where their own estimates stray twice as far as noise allows
 EVIDENCE_STRONG = 2.0  # a studio whose whole history gives evidence above this (one-sided ~2 %) surely has a ceiling
 Z_GRID = np.linspace(-6, 16, 221)  # evidence (a t-statistic) at which the panel's P(ceiling | evidence) is kept
 SUPPORT_NEAR = 0.05   # 'near' a planned value: within 5 % of the lever's range
@@ -169,10 +170,10 @@ def shrunk_elasticities(logy, logX, pooled, noise: float, spread, width: int = S
     return np.clip(np.linalg.solve(A, rhs[..., None])[..., 0], 0, MAX_ELASTICITY)
 
 def elasticity_spread(history: pd.DataFrame, part: np.ndarray, season: np.ndarray, pooled) -> tuple[float, np.ndarray]:
-    "A part's within-studio noise variance and the between-studio variance of each elasticity (method of moments, ≥ 1e-6)."
+    "A part's within-studio noise variance (inflated for autocorrelated months) and the between-studio variance of each elasticity."
     D, cal = np.log(np.maximum(_drivers(history), 1e-9)), history.month.dt.month.to_numpy()
     logy = np.where(part > 0, np.log(np.maximum(part, 1e-300)) - np.log(season[cal - 1]), np.nan)
-    b, v, rss, dof = [], [], 0.0, 0
+    b, v, rss, dof, lag = [], [], 0.0, 0, [0.0, 0.0]
     for idx in history.groupby('studio_id', sort=False).indices.values():
         Yc, Xc, n = _window_design(logy[idx], D[idx], len(idx))
         Yc, Xc, n = Yc[-1], Xc[-1], int(n[-1])
@@ -180,13 +181,17 @@ def elasticity_spread(history: pd.DataFrame, part: np.ndarray, season: np.ndarra
         if n <= D.shape[1] + 2 or np.linalg.cond(S) > 1e10: continue
         inv = np.linalg.inv(S)
         bs = inv @ Xc.T @ Yc
-        rss, dof = rss + float(((Yc - Xc @ bs) ** 2).sum()), dof + n - D.shape[1] - 1
+        r = (Yc - Xc @ bs)[Yc != 0]
+        rss, dof, lag = rss + float(r @ r), dof + n - D.shape[1] - 1, [lag[0] + float(r[1:] @ r[:-1]), lag[1] + float(r @ r)]
         b.append(bs); v.append(np.diag(inv))
     if len(b) < 10: return 1.0, np.full(D.shape[1], 1e-6)
-    noise, b, v = rss / dof, np.array(b), np.array(v)
+    rho = float(np.clip(lag[0] / lag[1], 0, 0.9))  # months are not independent: fewer effective months, more sampling noise
+    noise, b, v = rss / dof * (1 + rho) / (1 - rho), np.array(b), np.array(v)
     keep = v <= np.quantile(v, 0.75, axis=0)  # studios whose months pin the elasticity down
     dev = np.where(keep, (b - np.asarray(pooled)) ** 2 - noise * v, np.nan)
-    return noise, np.maximum(np.nanmean(dev, axis=0), 1e-6)
+    # studios that share one structure stray by their noise alone (median squared z of χ²(1): 0.455); only a clear excess counts
+    varies = np.median((b - np.asarray(pooled)) ** 2 / (noise * v), axis=0) / 0.455 > HETEROGENEITY
+    return noise, np.where(varies, np.maximum(np.nanmean(dev, axis=0), 1e-6), 1e-6)
 
 
 # %% ../nbs/20_features.ipynb #ced4bd17
