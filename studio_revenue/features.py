@@ -191,7 +191,7 @@ def elasticity_spread(history: pd.DataFrame, part: np.ndarray, season: np.ndarra
     dev = np.where(keep, (b - np.asarray(pooled)) ** 2 - noise * v, np.nan)
     # studios that share one structure stray by their noise alone (median squared z of χ²(1): 0.455); only a clear excess counts
     varies = np.median((b - np.asarray(pooled)) ** 2 / (noise * v), axis=0) / 0.455 > HETEROGENEITY
-    return noise, np.where(varies, np.maximum(np.nanmean(dev, axis=0), 1e-6), 1e-6)
+    return noise, np.where(varies, np.maximum(np.nanmean(dev, axis=0), 1e-6), 1e-12)  # 1e-12: the pooled elasticity, to ~1e-10
 
 
 # %% ../nbs/20_features.ipynb #ced4bd17
