@@ -325,6 +325,7 @@ class FeatureBuilder:
                    revenue_growth=rev_w[:, -3:].mean(1) / rev_w[:, :3].mean(1),
                    member_growth=m / np.maximum(_windows(m, 4)[:, 0], 1))
         ctx['ceiling_weight'] = np.interp(self._evidence(h, D=D), Z_GRID, self.ceiling_curve_) if self.ceiling_ else np.zeros(len(m))
+        if getattr(self, 'decide_ceiling_', False): ctx['ceiling_weight'] = (ctx['ceiling_weight'] >= 0.5).astype(float)  # goal seek
         for n in names: ctx[f'level_{n}'], ctx[f'elasticity_{n}'] = levels[n], E[n]
         for n in LEVER_NAMES: ctx[f'now_{n}'] = h[LEVERS[n].column].to_numpy(float)
         return ctx

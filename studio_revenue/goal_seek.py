@@ -4,6 +4,7 @@
 
 # %% ../nbs/60_goal_seek.ipynb #896371b4
 from __future__ import annotations
+import copy
 import math
 from typing import Mapping
 import numpy as np
@@ -187,6 +188,14 @@ def _crossings(revenue_at, # plans (n, levers) -> month-H revenue (n,)
     return snap(A + hi[:, None] * (B - A)), reached
 
 # %% ../nbs/60_goal_seek.ipynb #75dff27a
+def _deciding(model):
+    "The model with each studio's ceiling decided (P(ceiling) ≥ ½ → capped, else none), for plans a studio can book; the learners are shared."
+    b = model.builder_
+    if not getattr(b, 'ceiling_', False) or getattr(b, 'decide_ceiling_', False): return model
+    out, out.builder_ = copy.copy(model), copy.copy(b)
+    out.builder_.decide_ceiling_ = True
+    return out
+
 def _bookable(model, studio_history, plan, H, box, members_now=None, enough=lambda p: False):
     "The plan with classes (then fill) cut to what its members can book where the model has learned a visit ceiling: when that leaves the prediction as it is, or still `enough`."
     b = model.builder_
@@ -391,6 +400,7 @@ def goal_seek(model: RevenueModel, studio_history: pd.DataFrame, # one studio's 
     "The least-effort held lever plan whose predicted month-`months` revenue reaches `target_revenue` within `constraints` (SPEC §3 `optimize`)."
     target = _check_target(target_revenue, months, studio_history)
     H = int(months)
+    model = _deciding(model)  # plans are made in the likelier world: a ceiling where one is more likely than not
     if isinstance(n_plans, bool) or not isinstance(n_plans, (int, np.integer)) or n_plans < 1:
         raise StudioRevenueError(f"n_plans must be a whole number ≥ 1, got {n_plans!r}")
     q = None
