@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from studio_revenue.core import LEVERS, LEVER_NAMES, validate_history, current_levers
 from studio_revenue.simulate import generate_panel, project, bookable_visits, ECONOMICS
 from studio_revenue.ensemble import RevenueModel
-from studio_revenue.intervals import calibrate, plan_bounds
+from studio_revenue.intervals import calibrate, plan_bounds, ceiling_scenarios
 from studio_revenue.evaluate import realized_forecasts
 from studio_revenue.goal_seek import goal_seek, check_constraints
 from forward import forecast_accuracy, sampled_plans, monotonicity, _by_h
@@ -39,7 +39,7 @@ say = lambda *a: print(*a, file=sys.stderr, flush=True)
 def plan_band(model, intervals, sh, paths, level=LEVEL):
     "Prediction and band of plans; the widened band where the model offers one (support-aware), else the plain one."
     pred = model.predict_paths(sh, paths)
-    lo, hi = plan_bounds(intervals, pred, level)
+    lo, hi = plan_bounds(intervals, ceiling_scenarios(model, sh, paths, pred), level)  # spans both answers where unsure of a ceiling
     return pred, lo, hi
 
 

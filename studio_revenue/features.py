@@ -8,13 +8,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy.optimize import lsq_linear
+from scipy.stats import gaussian_kde, norm
 from .core import LEVERS, LEVER_NAMES, StudioRevenueError
 
 # %% auto #0
 __all__ = ['LEVER_COLUMNS', 'MIN_HISTORY', 'MAX_HORIZON', 'SKELETON_WINDOW', 'RATIO_LAGS', 'COMPONENT_COLUMNS',
            'CONTEXT_FEATURES', 'PLAN_FEATURES', 'FEATURES', 'MONOTONE', 'DRIVERS', 'MAX_ELASTICITY', 'SATURATION',
-           'MEMBER_PULL', 'SUPPORT_NEAR', 'SUPPORT_MIN', 'learn_structure', 'support_grids', 'support_shares',
-           'Horizon', 'FeatureBuilder']
+           'MEMBER_PULL', 'HETEROGENEITY', 'EVIDENCE_STRONG', 'Z_GRID', 'SUPPORT_NEAR', 'SUPPORT_MIN',
+           'learn_structure', 'support_grids', 'support_shares', 'ceiling_evidence', 'ceiling_curve',
+           'shrunk_elasticities', 'elasticity_spread', 'Horizon', 'FeatureBuilder']
 
 # %% ../nbs/20_features.ipynb #a6ca0bc3
 LEVER_COLUMNS = tuple(LEVERS[n].column for n in LEVER_NAMES)
@@ -35,6 +37,9 @@ DRIVERS = ('visits', 'members', 'upsell_rate', 'price', 'utilization')  # what o
 MAX_ELASTICITY = 1.5  # an elasticity is learned within [0, MAX_ELASTICITY]: never negative, so revenue stays monotone
 SATURATION = 0.9      # visits rising < 0.9 % per 1 % more classes within studios: the data show a demand ceiling
 MEMBER_PULL = 0.05    # … or visits rising > 0.05 % per 1 % more members (the schedule held): members, not classes, set visits
+HETEROGENEITY = 2.0    # an elasticity differs between studios where their own estimates stray twice as far as noise allows
+EVIDENCE_STRONG = 2.0  # a studio whose whole history gives evidence above this (one-sided ~2 %) surely has a ceiling
+Z_GRID = np.linspace(-6, 16, 221)  # evidence (a t-statistic) at which the panel's P(ceiling | evidence) is kept
 SUPPORT_NEAR = 0.05   # 'near' a planned value: within 5 % of the lever's range
 SUPPORT_MIN = 0.01    # a plan whose lever has fewer than 1 % of training studio-months near it lies outside the support
 _GRID = np.linspace(0, 1, 401)
@@ -81,8 +86,8 @@ def learn_structure(history: pd.DataFrame, parts: dict[str, np.ndarray]) -> dict
         e, season = _within_logs(np.asarray(y, float), D, month, studio, bounded=D.shape[1])
         out[name] = dict(elasticity=e, season=season)
     X = np.column_stack([history.total_classes_held.to_numpy(float), D[:, 1]])
-    (classes_gain, members_gain), _ = _within_logs(D[:, 0], X, month, studio, bounded=0)
-    return dict(parts=out, visits_per_class=float(classes_gain), visits_per_member=float(members_gain))
+    (classes_gain, members_gain), visit_season = _within_logs(D[:, 0], X, month, studio, bounded=0)
+    return dict(parts=out, visits_per_class=float(classes_gain), visits_per_member=float(members_gain), visit_season=visit_season)
 
 
 # %% ../nbs/20_features.ipynb #de4e6cfa
@@ -115,6 +120,80 @@ def support_shares(grids: dict, now: np.ndarray, # (k, levers) the studio's leve
     return out
 
 
+# %% ../nbs/20_features.ipynb #4e63a15a
+def ceiling_evidence(visits, classes, members, calendar, season, width: int = SKELETON_WINDOW) -> np.ndarray:
+    "Per month: t-statistic of visits' elasticity to members (schedule and calendar held) over the trailing `width` months."
+    y = np.log(np.maximum(visits, 1e-9)) - np.log(season[np.asarray(calendar) - 1])
+    Y, A, B = (_windows(v, width) for v in (y, np.log(np.maximum(classes, 1e-9)), np.log(np.maximum(members, 1))))
+    n = (~np.isnan(Y)).sum(1)
+    Y, A, B = (M - np.nanmean(M, 1, keepdims=True) for M in (Y, A, B))
+    aa, ab, bb, ay, by, yy = (np.nansum(P * Q, 1) for P, Q in ((A, A), (A, B), (B, B), (A, Y), (B, Y), (Y, Y)))
+    det = aa * bb - ab ** 2
+    ok = (n >= MIN_HISTORY) & (det > 1e-9 * np.maximum(aa * bb, 1e-300))
+    det = np.where(ok, det, 1.0)
+    b_classes, b_members = (bb * ay - ab * by) / det, (aa * by - ab * ay) / det
+    se = np.sqrt(np.maximum(yy - b_classes * ay - b_members * by, 0) / np.maximum(n - 3, 1) * aa / det)
+    return np.where(ok & (se > 0), b_members / np.where(se > 0, se, 1.0), 0.0)
+
+def ceiling_curve(evidence: np.ndarray, # each training studio's evidence over its last SKELETON_WINDOW months
+                  share: float,         # the panel's share of studios with a ceiling (the prior)
+                 ) -> np.ndarray:
+    "P(ceiling | evidence) on Z_GRID: 1 − Efron's local false discovery rate with the panel's share as the prior, made monotone."
+    z = np.asarray(evidence, float)
+    z = z[np.isfinite(z)]
+    null = z[z < 0]
+    if len(null) < 5 or len(z) < 20: return np.ones_like(Z_GRID)  # too few studios to tell them apart: the panel's decision
+    pi0 = 1 - share
+    f0 = pi0 * norm.pdf(Z_GRID, 0, np.sqrt(np.mean(null ** 2)))
+    p = np.nan_to_num(1 - np.clip(f0 / np.maximum(gaussian_kde(z)(Z_GRID), 1e-300), 0, 1), nan=0.0)
+    p = np.where(Z_GRID < 0, p[np.searchsorted(Z_GRID, 0)], p)  # negative evidence is the null's: no more than at 0
+    return np.maximum.accumulate(p)
+
+
+# %% ../nbs/20_features.ipynb #1d08f9e2
+def _window_design(logy, logX, width):
+    "Trailing windows of log y (T, W) and log X (T, W, k), centred within each window; zeros where a month is missing."
+    Y = _windows(logy, width)
+    X = np.stack([_windows(logX[:, j], width) for j in range(logX.shape[1])], -1)
+    ok = ~np.isnan(Y) & ~np.isnan(X).any(-1)
+    n = np.maximum(ok.sum(1), 1)
+    Y, X = np.where(ok, Y, 0.0), np.where(ok[..., None], X, 0.0)
+    Yc = np.where(ok, Y - Y.sum(1, keepdims=True) / n[:, None], 0.0)
+    Xc = np.where(ok[..., None], X - X.sum(1, keepdims=True) / n[:, None, None], 0.0)
+    return Yc, Xc, ok.sum(1)
+
+def shrunk_elasticities(logy, logX, pooled, noise: float, spread, width: int = SKELETON_WINDOW) -> np.ndarray:
+    "Per month (T, k): the studio's elasticities over its trailing `width` months, ridge-shrunk towards `pooled`, in [0, MAX_ELASTICITY]."
+    Yc, Xc, _ = _window_design(logy, logX, width)
+    A = np.einsum('twi,twj->tij', Xc, Xc) / noise + np.diag(1 / np.asarray(spread, float))
+    rhs = np.einsum('twi,tw->ti', Xc, Yc) / noise + np.asarray(pooled, float) / np.asarray(spread, float)
+    return np.clip(np.linalg.solve(A, rhs[..., None])[..., 0], 0, MAX_ELASTICITY)
+
+def elasticity_spread(history: pd.DataFrame, part: np.ndarray, season: np.ndarray, pooled) -> tuple[float, np.ndarray]:
+    "A part's within-studio noise variance (inflated for autocorrelated months) and the between-studio variance of each elasticity."
+    D, cal = np.log(np.maximum(_drivers(history), 1e-9)), history.month.dt.month.to_numpy()
+    logy = np.where(part > 0, np.log(np.maximum(part, 1e-300)) - np.log(season[cal - 1]), np.nan)
+    b, v, rss, dof, lag = [], [], 0.0, 0, [0.0, 0.0]
+    for idx in history.groupby('studio_id', sort=False).indices.values():
+        Yc, Xc, n = _window_design(logy[idx], D[idx], len(idx))
+        Yc, Xc, n = Yc[-1], Xc[-1], int(n[-1])
+        S = Xc.T @ Xc
+        if n <= D.shape[1] + 2 or np.linalg.cond(S) > 1e10: continue
+        inv = np.linalg.inv(S)
+        bs = inv @ Xc.T @ Yc
+        r = (Yc - Xc @ bs)[Yc != 0]
+        rss, dof, lag = rss + float(r @ r), dof + n - D.shape[1] - 1, [lag[0] + float(r[1:] @ r[:-1]), lag[1] + float(r @ r)]
+        b.append(bs); v.append(np.diag(inv))
+    if len(b) < 10: return 1.0, np.full(D.shape[1], 1e-6)
+    rho = float(np.clip(lag[0] / lag[1], 0, 0.9))  # months are not independent: fewer effective months, more sampling noise
+    noise, b, v = rss / dof * (1 + rho) / (1 - rho), np.array(b), np.array(v)
+    keep = v <= np.quantile(v, 0.75, axis=0)  # studios whose months pin the elasticity down
+    dev = np.where(keep, (b - np.asarray(pooled)) ** 2 - noise * v, np.nan)
+    # studios that share one structure stray by their noise alone (median squared z of χ²(1): 0.455); only a clear excess counts
+    varies = np.median((b - np.asarray(pooled)) ** 2 / (noise * v), axis=0) / 0.455 > HETEROGENEITY
+    return noise, np.where(varies, np.maximum(np.nanmean(dev, axis=0), 1e-6), 1e-12)  # 1e-12: the pooled elasticity, to ~1e-10
+
+
 # %% ../nbs/20_features.ipynb #ced4bd17
 @dataclass
 class Horizon:
@@ -128,6 +207,9 @@ class Horizon:
         "Revenue (k, H) from the model's correction of other revenue (clipped at 0, so revenue stays monotone in the levers)."
         return self.membership + self.other * np.maximum(np.asarray(correction).reshape(self.other.shape), 0)
 
+_PART_FIELDS = ('elasticity', 'season', 'noise', 'spread')
+_OLD_PART = dict(elasticity=None, season=None, noise=[1.0], spread=[1e-12] * len(DRIVERS))  # models saved before partial pooling: the pooled elasticities
+
 class FeatureBuilder:
     "Turns studio histories and lever plans into the skeleton and the ensemble's inputs."
     def fit(self, history: pd.DataFrame): # a validated history (`load_history`)
@@ -135,13 +217,34 @@ class FeatureBuilder:
         self.components_ = self._uses_components(history)
         learned = learn_structure(history, self._parts(history))
         self.parts_ = {k: dict(elasticity=v['elasticity'], season=v['season']) for k, v in learned['parts'].items()}
+        for k, y in self._parts(history).items():  # how far each studio's own elasticities may stray from the pooled ones
+            noise, spread = elasticity_spread(history, y, self.parts_[k]['season'], self.parts_[k]['elasticity'])
+            self.parts_[k].update(noise=np.array([noise]), spread=spread)
         self.visits_per_class_, self.visits_per_member_ = learned['visits_per_class'], learned['visits_per_member']
         # the data show no full gain from more classes: visits lag the schedule, or follow members with the schedule held
         self.ceiling_ = bool(self.visits_per_class_ < SATURATION or self.visits_per_member_ > MEMBER_PULL)
+        self.visit_season_ = learned['visit_season']
+        self.ceiling_share_ = self._ceiling_share(history, learned['visits_per_member'])
+        self.ceiling_curve_ = ceiling_curve([self._evidence(h)[-1] for _, h in history.groupby('studio_id', sort=False)],
+                                            self.ceiling_share_)
         self.season_ = next(iter(self.parts_.values()))['season']
         self.studio_types_ = sorted(history.studio_type.astype(str).unique())
         self.support_ = support_grids(history)
         return self
+
+    def _evidence(self, h, width=SKELETON_WINDOW, D=None):
+        D = _drivers(h) if D is None else D
+        return ceiling_evidence(D[:, 0], h.total_classes_held.to_numpy(float), D[:, 1], h.month.dt.month.to_numpy(),
+                                self.visit_season_, width)
+
+    def _ceiling_share(self, history, pull) -> float:
+        "Share of studios with a ceiling: the panel's pull of members on visits over that of the studios whose whole history shows one."
+        strong = [s for s, h in history.groupby('studio_id', sort=False) if self._evidence(h, len(h))[-1] > EVIDENCE_STRONG]
+        if len(strong) < 5: return 1.0
+        h = history[history.studio_id.isin(strong)]
+        X = np.column_stack([h.total_classes_held.to_numpy(float), _drivers(h)[:, 1]])
+        (_, pull_strong), _ = _within_logs(_drivers(h)[:, 0], X, h.month.dt.month.to_numpy(), h.studio_id.to_numpy(), bounded=0)
+        return float(np.clip(pull / pull_strong, 0, 1)) if pull_strong > 0 else 1.0
 
     @staticmethod
     def _uses_components(h):
@@ -155,7 +258,8 @@ class FeatureBuilder:
     def to_dict(self) -> dict:
         return dict(components=self.components_, studio_types=self.studio_types_, visits_per_class=self.visits_per_class_,
                     visits_per_member=self.visits_per_member_,
-                    ceiling=self.ceiling_, support=self.support_, parts={k: {f: [float(x) for x in v[f]] for f in ('elasticity', 'season')} for k, v in self.parts_.items()})
+                    ceiling=self.ceiling_, visit_season=[float(x) for x in self.visit_season_],
+                    ceiling_curve=[float(x) for x in self.ceiling_curve_], support=self.support_, parts={k: {f: [float(x) for x in v[f]] for f in _PART_FIELDS} for k, v in self.parts_.items()})
 
     @classmethod
     def from_dict(cls, d: dict):
@@ -163,14 +267,23 @@ class FeatureBuilder:
         self = cls()
         self.components_, self.studio_types_, self.ceiling_ = bool(d['components']), list(d['studio_types']), bool(d['ceiling'])
         self.visits_per_class_, self.visits_per_member_, self.support_ = float(d['visits_per_class']), float(d['visits_per_member']), d['support']
-        self.parts_ = {k: {f: np.asarray(v[f], float) for f in ('elasticity', 'season')} for k, v in d['parts'].items()}
+        self.parts_ = {k: {f: np.asarray(v.get(f, _OLD_PART[f]), float) for f in _PART_FIELDS} for k, v in d['parts'].items()}
         self.season_ = next(iter(self.parts_.values()))['season']
+        self.visit_season_ = np.asarray(d.get('visit_season', np.ones(12)), float)
+        self.ceiling_curve_ = np.asarray(d.get('ceiling_curve', np.ones_like(Z_GRID)), float)  # older models: the panel's decision
         return self
 
-    def _part_shape(self, name, drivers, calendar):
-        "Each part's response to its drivers × its calendar index (drivers (…, DRIVERS), calendar months 1–12)."
+    def _part_shape(self, name, drivers, calendar, elasticity=None):
+        "Each part's response to its drivers × its calendar index (drivers (…, DRIVERS), calendar months 1–12; elasticity broadcast to drivers)."
         p = self.parts_[name]
-        return np.exp(np.log(np.maximum(drivers, 1e-9)) @ p['elasticity']) * p['season'][calendar - 1]
+        e = p['elasticity'] if elasticity is None else elasticity
+        return np.exp((np.log(np.maximum(drivers, 1e-9)) * e).sum(-1)) * p['season'][calendar - 1]
+
+    def _studio_elasticities(self, name, part, D, calendar):
+        "(months, DRIVERS): the studio's own elasticities of a part at each month, shrunk towards the pooled ones."
+        p = self.parts_[name]
+        logy = np.where(part > 0, np.log(np.maximum(part, 1e-300)) - np.log(p['season'][calendar - 1]), np.nan)
+        return shrunk_elasticities(logy, np.log(np.maximum(D, 1e-9)), p['elasticity'], float(p['noise'][0]), p['spread'])
 
     def context(self, studio_history: pd.DataFrame) -> dict[str, np.ndarray]:
         "What is known at the end of each month of one studio's history (rows sorted by month)."
@@ -185,13 +298,17 @@ class FeatureBuilder:
         names = list(self.parts_) if len(parts) == len(self.parts_) else None
         if names is None: raise StudioRevenueError("this studio's data lack the revenue component columns the model was trained with "
                                                    f"({', '.join(COMPONENT_COLUMNS)})")
-        levels = {n: sum_w(np.maximum(parts[n], 0)) / np.maximum(sum_w(self._part_shape(n, D, calendar)), 1e-12) for n in names}
+        E = {n: self._studio_elasticities(n, parts[n], D, calendar) for n in names}
+        DW = np.stack([_windows(D[:, j], W, 1.0) for j in range(D.shape[1])], -1)
+        calW, inW = _windows(calendar.astype(float), W, 1.0).astype(int), _windows(np.ones(len(m)), W, 0.0)
+        levels = {n: sum_w(np.maximum(parts[n], 0)) / np.maximum((inW * self._part_shape(n, DW, calW, E[n][:, None])).sum(1), 1e-12)
+                  for n in names}
         other = rev - m * price
         rev_w, other_w = _windows(rev, RATIO_LAGS), _windows(other, RATIO_LAGS)
         floor = 1e-3 * np.nanmean(rev_w[:, -3:], axis=1)  # keeps the skeleton's other revenue positive
         Dw = np.stack([_windows(D[:, j], RATIO_LAGS, 1.0) for j in range(D.shape[1])], -1)
         cal_w = _windows(calendar.astype(float), RATIO_LAGS, 1.0).astype(int)
-        part_w = {n: levels[n][:, None] * self._part_shape(n, Dw, cal_w) for n in names}
+        part_w = {n: levels[n][:, None] * self._part_shape(n, Dw, cal_w, E[n][:, None]) for n in names}
         skeleton_w = sum(part_w.values())
         ratio = other_w / np.maximum(skeleton_w, floor[:, None])  # the skeleton's past errors, column -1 = month t
         known = {t: i for i, t in enumerate(self.studio_types_)}
@@ -207,7 +324,9 @@ class FeatureBuilder:
                    upsell_share=part_w[names[-1]][:, -1] / np.maximum(skeleton_w[:, -1], floor) if len(names) > 1 else np.zeros(len(m)),
                    revenue_growth=rev_w[:, -3:].mean(1) / rev_w[:, :3].mean(1),
                    member_growth=m / np.maximum(_windows(m, 4)[:, 0], 1))
-        for n in names: ctx[f'level_{n}'] = levels[n]
+        ctx['ceiling_weight'] = np.interp(self._evidence(h, D=D), Z_GRID, self.ceiling_curve_) if self.ceiling_ else np.zeros(len(m))
+        if getattr(self, 'decide_ceiling_', False): ctx['ceiling_weight'] = (ctx['ceiling_weight'] >= 0.5).astype(float)  # goal seek
+        for n in names: ctx[f'level_{n}'], ctx[f'elasticity_{n}'] = levels[n], E[n]
         for n in LEVER_NAMES: ctx[f'now_{n}'] = h[LEVERS[n].column].to_numpy(float)
         return ctx
 
@@ -221,7 +340,8 @@ class FeatureBuilder:
         pull = np.where(members > m_star, min(max(self.visits_per_member_, 0.0), 1.0), 1.0)
         ceiling = ctx['visit_ceiling'][:, None] * m_star * (1 + pull * (members / np.maximum(m_star, 1) - 1))
         cap = np.maximum(ceiling, np.minimum(visits, ctx['visits'][:, None]))
-        return np.minimum(visits, cap)
+        w = ctx['ceiling_weight'][:, None]  # the studio's P(ceiling | evidence)
+        return w * np.minimum(visits, cap) + (1 - w) * visits
 
     def horizon(self, ctx: dict[str, np.ndarray], # contexts of k origins (`context`, rows selected)
                 paths: np.ndarray,                # (k, H, levers) lever values of the H months after each origin
@@ -240,7 +360,7 @@ class FeatureBuilder:
         visits = self.plan_visits(ctx, paths, members)
         D = np.stack([visits, members, paths[:, :, _IX['upsell_rate']], paths[:, :, _IX['avg_ticket_price']],
                       paths[:, :, _IX['staff_utilization_rate']]], -1)
-        other = sum(ctx[f'level_{n}'][:, None] * self._part_shape(n, D, target_month) for n in self.parts_)
+        other = sum(ctx[f'level_{n}'][:, None] * self._part_shape(n, D, target_month, ctx[f'elasticity_{n}'][:, None]) for n in self.parts_)
         other = np.maximum(other, ctx['floor'][:, None])
         upsold = members * paths[:, :, _IX['upsell_rate']]
         cols = dict(ratio_seasonal=ctx['ratio_window'][:, horizons - 1],  # same calendar month a year before the target

@@ -4,6 +4,7 @@
 
 # %% ../nbs/60_goal_seek.ipynb #896371b4
 from __future__ import annotations
+import copy
 import math
 from typing import Mapping
 import numpy as np
@@ -187,8 +188,16 @@ def _crossings(revenue_at, # plans (n, levers) -> month-H revenue (n,)
     return snap(A + hi[:, None] * (B - A)), reached
 
 # %% ../nbs/60_goal_seek.ipynb #75dff27a
-def _bookable(model, studio_history, plan, H, box, members_now=None):
-    "The plan with classes (then fill) cut to what its members can book, where the model has learned a visit ceiling (same prediction, less effort)."
+def _deciding(model):
+    "The model with each studio's ceiling decided (P(ceiling) ≥ ½ → capped, else none), for plans a studio can book; the learners are shared."
+    b = model.builder_
+    if not getattr(b, 'ceiling_', False) or getattr(b, 'decide_ceiling_', False): return model
+    out, out.builder_ = copy.copy(model), copy.copy(b)
+    out.builder_.decide_ceiling_ = True
+    return out
+
+def _bookable(model, studio_history, plan, H, box, members_now=None, enough=lambda p: False):
+    "The plan with classes (then fill) cut to what its members can book where the model has learned a visit ceiling: when that leaves the prediction as it is, or still `enough`."
     b = model.builder_
     if not getattr(b, 'ceiling_', False): return plan
     ctx = {k: v[-1:] for k, v in b.context(studio_history.tail(SKELETON_WINDOW)).items()}
@@ -200,9 +209,12 @@ def _bookable(model, studio_history, plan, H, box, members_now=None):
         members[:, j] = m
     visits = b.plan_visits(ctx, path, members)  # what the model counts: at most the ceiling in each month
     i_c, i_a = LEVER_NAMES.index('total_classes_held'), LEVER_NAMES.index('class_attendance_rate')
-    need = math.ceil(float(visits.max()) / max(plan[i_a], 1e-9) - 1e-9)  # classes that still give those visits
+    bookable = b.plan_visits(ctx | dict(ceiling_weight=np.ones(1)), path, members)  # if the studio has a ceiling
+    need = math.ceil(float(bookable.max()) / max(plan[i_a], 1e-9) - 1e-9)  # classes that still give those visits
     out = np.array(plan, float)
     out[i_c] = min(plan[i_c], max(box.low.iloc[i_c], need))
+    if not np.allclose(b.plan_visits(ctx, _held(out, H), members), visits, rtol=1e-9):  # P(ceiling) < 1: fewer visits counted
+        return out if enough(out) else np.array(plan, float)  # cut only while the plan still reaches the target
     fill = math.ceil(float(visits.max()) / max(out[i_c], 1e-9) / 1e-4 - 1e-6) * 1e-4  # then the fill those classes need
     out[i_a] = min(plan[i_a], max(box.low.iloc[i_a], round(fill, 4)))
     same = np.allclose(b.plan_visits(ctx, _held(out, H), members), visits, rtol=1e-9)
@@ -373,6 +385,7 @@ def goal_seek(model: RevenueModel, studio_history: pd.DataFrame, # one studio's 
     "The least-effort held lever plan whose predicted month-`months` revenue reaches `target_revenue` within `constraints` (SPEC §3 `optimize`)."
     target = _check_target(target_revenue, months, studio_history)
     H = int(months)
+    model = _deciding(model)  # plans are made in the likelier world: a ceiling where one is more likely than not
     if isinstance(n_plans, bool) or not isinstance(n_plans, (int, np.integer)) or n_plans < 1:
         raise StudioRevenueError(f"n_plans must be a whole number ≥ 1, got {n_plans!r}")
     q = None
@@ -421,7 +434,8 @@ def goal_seek(model: RevenueModel, studio_history: pd.DataFrame, # one studio's 
         order = np.argsort(cost, kind='stable')
         firsts = [order[np.flatnonzero(lead[order] == lv)[0]] for lv in dict.fromkeys(lead[order])]  # the cheapest plan led by each lever
         plans, labels = [P[i] for i in firsts[:n_plans]], [PLAN_LABELS[LEVER_NAMES[lead[i]]] for i in firsts[:n_plans]]
-    plans = [_bookable(model, studio_history, p, H, box, current_member_count) for p in plans]  # no spots members cannot book
+    enough = lambda p: feasible and bool(revenue_at(p[None])[0] >= need)
+    plans = [_bookable(model, studio_history, p, H, box, current_member_count, enough) for p in plans]  # no spots members cannot book
     assert _within(np.array(plans), box), "a plan breaks a constraint"
 
     # 5. month-by-month revenue and the Shapley split of every reported plan, in one call

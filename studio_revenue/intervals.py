@@ -10,12 +10,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from .core import StudioRevenueError
-from .features import MAX_HORIZON
+from .core import LEVER_NAMES
+from .features import MAX_HORIZON, SKELETON_WINDOW
 from .ensemble import RevenueModel, LEARNERS, _learner_predict
 
 # %% auto #0
 __all__ = ['INTERVALS_FILE', 'DEFAULT_LEVEL', 'MIN_CALIBRATION', 'EXTRAPOLATION_WIDTH', 'ConformalIntervals', 'calibrate',
-           'plan_bounds', 'seed_style_bounds', 'forecast_with_intervals']
+           'plan_bounds', 'ceiling_scenarios', 'seed_style_bounds', 'forecast_with_intervals']
 
 # %% ../nbs/40_intervals.ipynb #d2bc62bd
 INTERVALS_FILE = 'intervals.npz'
@@ -102,10 +103,32 @@ def plan_bounds(intervals: ConformalIntervals, prediction: dict, # `RevenueModel
     "Lower and upper revenue bounds of plans (plans, months), widened where a plan leaves the training data's support."
     revenue = np.asarray(prediction['revenue'], float)
     lower, upper = intervals.bounds(revenue, level)
+    if 'revenue_capped' in prediction:  # the model is unsure the studio's visits have a ceiling: the range spans both answers
+        w, tail = np.asarray(prediction['ceiling_weight'], float)[:, None], (1 - level) / 2
+        for scenario, plausible in (('revenue_capped', w > tail), ('revenue_free', w < 1 - tail)):
+            s_lo, s_hi = intervals.bounds(np.asarray(prediction[scenario], float), level)
+            lower, upper = np.where(plausible, np.minimum(lower, s_lo), lower), np.where(plausible, np.maximum(upper, s_hi), upper)
     reach = np.asarray(prediction.get('extrapolation', np.zeros_like(revenue)), float)
     months = np.sqrt(np.arange(1, revenue.shape[-1] + 1))  # an extrapolation drifts further the further ahead
     extra = EXTRAPOLATION_WIDTH * reach * months * NormalDist().inv_cdf(0.5 + level / 2) / NormalDist().inv_cdf(0.95)
     return np.maximum(lower - revenue * extra, 0), upper + revenue * extra
+
+# %% ../nbs/40_intervals.ipynb #84dce1dc
+def ceiling_scenarios(model: RevenueModel, studio_history: pd.DataFrame, paths: np.ndarray, prediction: dict,
+                      current_member_count: float | None = None) -> dict:
+    "The prediction with revenue if the studio's visits have a ceiling and if they have none (where the model learned one)."
+    b = model.builder_
+    if not getattr(b, 'ceiling_', False) or 'ceiling_weight' not in (ctx := b.context(studio_history.tail(SKELETON_WINDOW))):
+        return prediction
+    paths = np.asarray(paths, float)
+    ctx = {k: np.repeat(v[-1:], len(paths), axis=0) for k, v in ctx.items()}
+    m0 = None if current_member_count is None else np.full(len(paths), float(current_member_count))
+    other = lambda w: b.horizon(ctx if w is None else ctx | dict(ceiling_weight=np.full(len(paths), w)), paths, m0).other
+    membership = np.asarray(prediction['membership'], float)
+    correction = (np.asarray(prediction['revenue'], float) - membership) / other(None)  # the model's, applied to either skeleton
+    scenario = lambda w: membership + other(w) * correction
+    return prediction | dict(revenue_capped=scenario(1.0), revenue_free=scenario(0.0), ceiling_weight=ctx['ceiling_weight'])
+
 
 # %% ../nbs/40_intervals.ipynb #e9b3484f
 def seed_style_bounds(model: RevenueModel, X: np.ndarray, membership: np.ndarray, other: np.ndarray, predicted: np.ndarray):
@@ -123,5 +146,8 @@ def forecast_with_intervals(model: RevenueModel, intervals: ConformalIntervals, 
     fc = model.predict(history, studio_id, lever_plan, months, current_member_count)
     pred = dict(revenue=fc.revenue.to_numpy()[None], extrapolation=fc.extrapolation.to_numpy()[None]) if 'extrapolation' in fc else \
         dict(revenue=fc.revenue.to_numpy()[None])
+    if 'membership' in fc:
+        pred = ceiling_scenarios(model, model.studio_history(history, studio_id), fc[list(LEVER_NAMES)].to_numpy()[None],
+                                 pred | dict(membership=fc.membership.to_numpy()[None]), current_member_count)
     lower, upper = plan_bounds(intervals, pred, level)
     return fc.assign(revenue_lower=lower[0], revenue_upper=upper[0])
