@@ -109,6 +109,7 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/store.py
 	STUDIO_REVENUE_BENCHMARK_DIR=reports/benchmarks $(BIN)/python -m pytest -q -rs tests/test_simulator_browser.py
 	@echo "the 30-trial tuning study takes ~20 min: $(BIN)/python benchmarks/tuning.py 30" 
+	@echo "franchise scale (200 and 2,000 studios, ~25 min; add 20000 on an idle machine): $(BIN)/python benchmarks/scale.py --sizes 200,2000"
 
 clean-venv:
 	rm -rf $(VENV)

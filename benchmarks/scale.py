@@ -154,14 +154,14 @@ def measure_size(n: int, work: Path, keep: bool) -> dict:
     return res
 
 
-def exponents(sizes: dict) -> dict:
-    "Slope of log(seconds) on log(studios) per step, over the sizes measured (least squares)."
+def exponents(sizes: dict, key: str = 'seconds') -> dict:
+    "Slope of log(`key`) on log(studios) per step, over the sizes measured (least squares)."
     import numpy as np
     out = {}
     steps = {k for r in sizes.values() for k, v in r.items() if isinstance(v, dict) and 'seconds' in v}
     for s in sorted(steps):
-        pts = [(int(n), r[s]['seconds']) for n, r in sizes.items() if isinstance(r.get(s), dict) and r[s].get('exit_code', 0) == 0
-               and r[s].get('seconds')]
+        pts = [(int(n), r[s][key]) for n, r in sizes.items() if isinstance(r.get(s), dict) and r[s].get('exit_code', 0) == 0
+               and r[s].get(key)]
         if len(pts) >= 2:
             x, y = np.log([p[0] for p in pts]), np.log([p[1] for p in pts])
             out[s] = round(float(np.polyfit(x, y, 1)[0]), 3)
@@ -196,7 +196,12 @@ def main():
                     help='goal seek only the first N studios in the every-studio step (default: all); recorded in the JSON')
     ap.add_argument('--skip', default='', help='comma-separated steps not to run at this size (recorded as skipped)')
     ap.add_argument('--step'); ap.add_argument('--dir')
+    ap.add_argument('--replot', action='store_true', help='recompute the exponents and the plot from scale.json only')
     a = ap.parse_args()
+    if a.replot:
+        path = OUT / 'scale.json'; doc = json.loads(path.read_text())
+        doc['growth_exponents'], doc['growth_exponents_cpu'] = exponents(doc['sizes']), exponents(doc['sizes'], 'cpu_seconds')
+        path.write_text(json.dumps(doc, indent=2)); plot(doc['sizes'], OUT / 'scale.png'); return
     if a.goal_seek_studios: os.environ['SCALE_GOAL_SEEK_STUDIOS'] = str(a.goal_seek_studios)
     os.environ['SCALE_SKIP'] = a.skip
     if a.step:
@@ -213,6 +218,7 @@ def main():
     for n in (int(x) for x in a.sizes.split(',')):
         doc['sizes'][str(n)] = measure_size(n, work, a.keep)
         doc['growth_exponents'] = exponents(doc['sizes'])
+        doc['growth_exponents_cpu'] = exponents(doc['sizes'], 'cpu_seconds')  # less sensitive to the other jobs' load
         doc.update(goals=GOALS, machine=dict(cpus=os.cpu_count(), python=platform.python_version()),
                    note='2 cores shared with other jobs: see load_average_* per size; timings under load are pessimistic')
         path.write_text(json.dumps(doc, indent=2))
