@@ -28,15 +28,15 @@ from .store import Store, open_store, read_history, log_answer, StoreUnavailable
 
 # %% auto #0
 __all__ = ['LeverPlan', 'CurrentState', 'LeverName', 'StudioId', 'BaseMonth', 'POOL_SIZE', 'MIN_TYPE_POOL', 'ServingModel',
-           'resolve_version', 'load_serving_model', 'AnswerCache', 'cache_key', 'ForwardRequest', 'MonthForecast',
-           'ForwardAnswer', 'Constraints', 'InverseRequest', 'InverseAnswer', 'UnknownStudio', 'data_version',
-           'studio_months', 'forward_answer', 'inverse_answer', 'StudioState', 'make_state', 'StateCache',
-           'score_plans', 'plan_of', 'answer_from_scores', 'plan_path', 'Coalescer', 'LogWriter', 'studio_roster',
-           'nearest', 'pooled_forecast', 'pool_of', 'calibrate_pooled', 'reader_store', 'Service', 'Busy',
-           'forward_compute', 'inverse_compute', 'answer_for', 'pooled_intervals', 'pooled_compute', 'InsightsRequest',
-           'InsightsAnswer', 'insights_answer', 'add_error_handlers', 'Guard', 'add_docs', 'create_app', 'add_routes',
-           'add_store_routes', 'BatchItem', 'BatchRequest', 'ScenarioRequest', 'BatchAnswer', 'data_versions',
-           'batch_forward']
+           'resolve_version', 'load_serving_model', 'AnswerCache', 'cache_key', 'PlanRequest', 'ForwardRequest',
+           'MonthForecast', 'ForwardAnswer', 'Constraints', 'InverseRequest', 'InverseAnswer', 'UnknownStudio',
+           'data_version', 'studio_months', 'forward_answer', 'inverse_answer', 'StudioState', 'make_state',
+           'StateCache', 'score_plans', 'plan_of', 'answer_from_scores', 'plan_path', 'Coalescer', 'LogWriter',
+           'studio_roster', 'nearest', 'pooled_forecast', 'pool_of', 'calibrate_pooled', 'reader_store', 'Service',
+           'Busy', 'forward_compute', 'inverse_compute', 'answer_for', 'pooled_intervals', 'pooled_compute',
+           'InsightsRequest', 'InsightsAnswer', 'insights_answer', 'add_error_handlers', 'Guard', 'add_docs',
+           'create_app', 'add_routes', 'add_store_routes', 'BatchItem', 'BatchRequest', 'ScenarioRequest',
+           'BatchAnswer', 'data_versions', 'batch_forward']
 
 # %% ../nbs/96_api.ipynb #00000005
 @dataclass(frozen=True)
@@ -175,17 +175,13 @@ def _month(v):
 BaseMonth = Annotated[Optional[str], Field(None, pattern=r'^\d{4}-\d{2}(-\d{2})?$', description='the last month of history to project from (default: the latest)')]
 
 # %% ../nbs/96_api.ipynb #0000000d
-class ForwardRequest(BaseModel):
-    "A what-if: project one studio under a lever plan."
+class PlanRequest(BaseModel):
+    "One studio and a lever plan over `projection_months`: what a forward request and a batch item share."
     model_config = _STRICT
     studio_id: StudioId
     base_month: BaseMonth = None
     projection_months: int = Field(3, ge=1, le=MAX_HORIZON)
     levers: LeverPlan = Field(default_factory=LeverPlan)
-    include_confidence_intervals: bool = True
-    interval: float = Field(0.9, ge=0.5, le=0.99, description='level of the ranges')
-    studio_type: Optional[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
-        None, description='for a studio with no history: pool the profile of studios of this type (default: all studios)')
 
     _month = field_validator('base_month')(classmethod(lambda cls, v: (_month(v), v)[1]))
 
@@ -197,6 +193,13 @@ class ForwardRequest(BaseModel):
                 raise ValueError(f"levers.{name} has {len(v)} monthly values but projection_months is {self.projection_months}; "
                                  f"give one number (held) or a list of {self.projection_months}")
         return self
+
+class ForwardRequest(PlanRequest):
+    "A what-if: project one studio under a lever plan."
+    include_confidence_intervals: bool = True
+    interval: float = Field(0.9, ge=0.5, le=0.99, description='level of the ranges')
+    studio_type: Optional[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        None, description='for a studio with no history: pool the profile of studios of this type (default: all studios)')
 
 class MonthForecast(BaseModel):
     month: str
@@ -1022,16 +1025,8 @@ def add_store_routes(app: FastAPI, service: Service):
         return service.reload(model)
 
 # %% ../nbs/96_api.ipynb #0000001e
-class BatchItem(BaseModel):
+class BatchItem(PlanRequest):
     "One (studio, plan) pair of a batch."
-    model_config = _STRICT
-    studio_id: StudioId
-    base_month: BaseMonth = None
-    projection_months: int = Field(3, ge=1, le=MAX_HORIZON)
-    levers: LeverPlan = Field(default_factory=LeverPlan)
-
-    _month = field_validator('base_month')(classmethod(lambda cls, v: (_month(v), v)[1]))
-    _lists_cover_the_months = ForwardRequest._lists_cover_the_months
 
 class BatchRequest(BaseModel):
     model_config = _STRICT
