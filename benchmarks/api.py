@@ -1,11 +1,13 @@
 """The HTTP API under load, on loopback only: a model trained on a 40-studio generated panel, the panel ingested into a
-temporary SQLite store, `studio-revenue serve` started on a free 127.0.0.1 port, and an httpx async load generator in
-this process (so the 2 cores are shared by server and load generator). Each scenario is bounded in count and time.
+temporary SQLite store, `studio-revenue serve` started on a free 127.0.0.1 port. Forward requests come from `wrk` (apt-get install wrk; a C load
+generator, with benchmarks/api_load.lua making each request a new plan or repeating one), batch, inverse and the swaps from
+an httpx async loop in this process; the 2 cores are shared by server and load generator. Each scenario is bounded in time
+(and the httpx ones in count).
 Measures p50/p95/p99 latency and requests/s at concurrency 1, 8 and 32 for forward (cache miss: every request a new plan;
 cache hit: one repeated request), batch (plan-months/s) and inverse; the same forward computed in-process (no HTTP);
 and three champion swaps under forward load (failed requests; answers from the old version after the switch).
-Writes reports/benchmarks/api.json. Run: .venv/bin/python benchmarks/api.py  (a few minutes)."""
-import asyncio, json, os, platform, socket, subprocess, sys, tempfile, time
+Writes reports/benchmarks/api.json. Run: .venv/bin/python benchmarks/api.py  (a few minutes);\n`--swaps-only` runs just the swaps and writes api_swaps.json (about a minute)."""
+import asyncio, json, os, platform, shutil, socket, subprocess, sys, tempfile, time
 from pathlib import Path
 import httpx
 import numpy as np
@@ -57,6 +59,18 @@ async def load(url, path, bodies, concurrency, max_requests, max_seconds, on_ans
         return stats(lat, time.perf_counter() - t0, failed)
 
 
+def wrk(url, mode, concurrency, seconds, base=0):
+    """Forward requests from `wrk` (Debian package; C, so the load generator costs the shared cores little): MODE=miss makes
+    every request a new plan, MODE=hit repeats one. Bounded by time (`seconds`); returns the same figures as `load`."""
+    if shutil.which('wrk') is None: raise SystemExit("benchmarks/api.py needs wrk: apt-get install wrk")
+    r = subprocess.run(['wrk', '-t1', f'-c{concurrency}', f'-d{seconds}s', '--timeout', '10s', '-s', str(ROOT / 'benchmarks' / 'api_load.lua'),
+                        url + '/api/v1/predict/forward'], capture_output=True, text=True, env=os.environ | dict(MODE=mode, BASE=str(base)),
+                       timeout=seconds + 60)
+    s = json.loads(r.stdout.strip().splitlines()[-1])
+    s['requests'] -= s['failed']
+    return s | dict(requests_per_s=round(s['requests'] / s['seconds'], 1), load_generator='wrk')
+
+
 def forward_body(i, studio=None):
     return {'studio_id': studio or STUDIOS[i % len(STUDIOS)], 'projection_months': 3,
             'levers': {'avg_ticket_price': round(100 + (i % 20000) * 0.01, 2), 'new_members_monthly': [20, 25, 30]},
@@ -64,6 +78,7 @@ def forward_body(i, studio=None):
 
 
 def main():
+    swaps_only = '--swaps-only' in sys.argv[1:]   # just the three swaps under load, written to api_swaps.json
     tmp = Path(tempfile.mkdtemp(prefix='api-bench-'))
     os.environ.update(DATABASE_URL=f"sqlite:///{tmp / 'store.db'}", MLFLOW_TRACKING_URI=f"sqlite:///{tmp / 'mlruns.db'}",
                       STUDIO_REVENUE_TUNING_DIR=str(tmp / 'tuning'), STUDIO_REVENUE_LOG='WARNING')
@@ -82,12 +97,16 @@ def main():
         out = dict(machine=f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores shared by server and load generator",
                    load_average_at_start=os.getloadavg(), scenarios={})
         n = iter(range(10 ** 7))
+        if swaps_only:
+            out.pop('scenarios')
+            out['swaps'] = swaps_under_load(url, a, b, n)
+            out['load_average_at_end'] = os.getloadavg()
+            (OUT.parent / 'api_swaps.json').write_text(json.dumps(out, indent=2))
+            return print(json.dumps(out, indent=2))
         for c in (1, 8, 32):
-            bodies = [forward_body(next(n)) for _ in range(400)]
-            out['scenarios'][f'forward_miss_c{c}'] = asyncio.run(load(url, '/api/v1/predict/forward', bodies, c, 400, 20))
-            hit = [forward_body(0, 's-001')]
-            asyncio.run(load(url, '/api/v1/predict/forward', hit, 1, 1, 5))
-            out['scenarios'][f'forward_hit_c{c}'] = asyncio.run(load(url, '/api/v1/predict/forward', hit, c, 1000, 15))
+            out['scenarios'][f'forward_miss_c{c}'] = wrk(url, 'miss', c, 10, base=30_000 * c)
+            wrk(url, 'hit', 1, 1)                                           # the one answer the hit runs repeat is cached
+            out['scenarios'][f'forward_hit_c{c}'] = wrk(url, 'hit', c, 10)
             items = [{'studio_id': STUDIOS[i % 40], 'projection_months': 12, 'levers': {'avg_ticket_price': 100 + i}} for i in range(200)]
             s = asyncio.run(load(url, '/api/v1/predict/batch', [{'items': items}], c, max(8, 2 * c), 30))
             s['plan_months_per_s'] = round(s['requests_per_s'] * 200 * 12, 0)
@@ -133,6 +152,25 @@ def main():
     print(json.dumps(out, indent=2))
 
 
+def stale_answers(answers, switches):
+    """Answers from an older model after a switch. `answers`: (t0 sent, t1 received, version); `switches`: (t_send of the
+    reload, t_done when its answer arrived, new version), in order. A request sent after switch i returned must be answered by
+    switch i's version, or by a later switch's version if that reload was already sent before the answer came back (the
+    server may switch between the two moments). Requests sent before switch i returned may be answered by either model."""
+    stale = []
+    for t0, t1, v in answers:
+        done = [i for i, (_, t_done, _) in enumerate(switches) if t_done < t0]
+        if not done: continue
+        i = done[-1]
+        allowed = {switches[i][2]} | {new for t_send, _, new in switches[i + 1:] if t_send < t1}
+        if v not in allowed: stale.append((t0, t1, v))
+    return stale
+
+# the rule on made-up timings: sent after switch 1 returned and answered by the old model (stale), answered by the next
+# model whose reload was already under way (not stale), sent before any switch returned (not counted)
+assert stale_answers([(5, 6, 'a'), (5, 6, 'b'), (7, 9, 'a'), (1, 2, 'a')], [(3, 4, 'b'), (8, 10, 'a')]) == [(5, 6, 'a')]
+
+
 def swaps_under_load(url, a, b, n):
     "Three promotions + reloads while 8 workers send forwards; count failures and answers from the old version after each switch."
     switches, answers = [], []
@@ -141,17 +179,18 @@ def swaps_under_load(url, a, b, n):
             for version in (b, a, b):
                 await asyncio.sleep(2)
                 await asyncio.to_thread(cli, 'promote', '--version', version)
+                t_send = time.perf_counter()
                 async with httpx.AsyncClient(base_url=url, timeout=120) as c: r = (await c.post('/api/v1/admin/reload')).json()
-                switches.append((time.perf_counter(), r['model_version']))
+                switches.append((t_send, time.perf_counter(), r['model_version']))
         bodies = [forward_body(next(n)) for _ in range(5000)]
         res, _ = await asyncio.gather(load(url, '/api/v1/predict/forward', bodies, 8, 5000, 25,
-                                           on_answer=lambda t0, t1, j: answers.append((t0, j['model_version']))), swapper())
+                                           on_answer=lambda t0, t1, j: answers.append((t0, t1, j['model_version']))), swapper())
         return res
     res = asyncio.run(run())
-    stale = sum(1 for t0, v in answers for ts, new in switches if t0 > ts and v != new and ts == max(s for s, _ in switches if s < t0))
-    return dict(swaps=len(switches), versions=[v for _, v in switches], requests=res['requests'], failed=res['failed'], stale_after_switch=stale,
+    after = [a for a in answers if any(t_done < a[0] for _, t_done, _ in switches)]
+    return dict(swaps=len(switches), versions=[v for *_, v in switches], requests=res['requests'], failed=res['failed'],
+                answers_sent_after_a_switch=len(after), stale_after_switch=len(stale_answers(answers, switches)),
                 p95_ms_during_swaps=res['p95_ms'])
-
 
 if __name__ == '__main__':
     main()
