@@ -13,7 +13,7 @@ from .core import LEVERS, LEVER_NAMES, DEFAULT_STUDIO_ID, StudioRevenueError, le
 __all__ = ['SEASON_ACQUISITION', 'SEASON_DEMAND', 'SEASON_ATTENDANCE', 'SEASON_RETENTION', 'DEMAND_PERSISTENCE', 'SHOCK_DEPTH',
            'SHOCK_RECOVERY', 'MEMBERSHIP_FREEZE', 'NOISE_SD', 'COMPONENTS', 'STUDIO_TYPES', 'GROWTH_PHASES',
            'PROFILE_FIELDS', 'ECONOMICS', 'FAMILY_CODE', 'StudioType', 'StudioState', 'bookable_visits',
-           'project_paths', 'project', 'SimulatedPanel', 'generate_panel', 'generate_seed_compatible']
+           'project_paths', 'project', 'SimulatedPanel', 'Managers', 'generate_panel', 'generate_seed_compatible']
 
 # %% ../nbs/10_simulate.ipynb #18e1c962
 SEASON_ACQUISITION = np.array([1.45, 1.15, 1.05, 1.0, 0.95, 0.85, 0.72, 0.75, 1.22, 1.05, 0.9, 0.72])  # new members, by calendar month
@@ -171,6 +171,7 @@ class SimulatedPanel:
         h = self.history
         return h[h.studio_id == studio_id] if 'studio_id' in h else h.rename(columns={'month_year': 'month'})
 
+# %% ../nbs/10_simulate.ipynb #af6c0f07
 def _ar(prev, phi, sd, rng, n):
     return phi * prev + rng.normal(0, sd, n)
 
@@ -196,6 +197,7 @@ def _draw_profiles(n_studios, rng, types, id_format='s-{:03d}'):
         base_price=np.round(price, 2), base_utilization=rng.uniform(0.65, 0.92, n_studios), base_upsell=rng.uniform(0.05, 0.28, n_studios),
     )).set_index('studio_id')
 
+# %% ../nbs/10_simulate.ipynb #af6c0f0a
 def _initial_members(prof, rng):
     eq = prof.base_acquisition / (1 - prof.base_retention)
     n = len(prof)
@@ -232,6 +234,92 @@ def _realized_fill(profile, members_prev, levers, calendar_month, demand, shock)
     return np.where(family == FAMILY_CODE['demand_limited'], np.minimum(filled, intended), intended)
 
 
+# %% ../nbs/10_simulate.ipynb #e3eec331
+def _panel_arguments(n_studios, n_months, shock_month, studio_types, start, economics) -> tuple[list[str], pd.Timestamp]:
+    "The generator's arguments checked, each refusal naming the CLI option: the studio types to draw from and the first month."
+    if n_studios < 1: raise StudioRevenueError(f"--studios must be at least 1, got {n_studios}")
+    if not 2 <= n_months <= 600: raise StudioRevenueError(f"--months must be between 2 and 600, got {n_months}")
+    if shock_month is not None and not 1 <= shock_month <= n_months:
+        raise StudioRevenueError(f"--shock-month must be between 1 and the number of months ({n_months}), got {shock_month}")
+    types = list(studio_types or STUDIO_TYPES)
+    unknown = [t for t in types if t not in STUDIO_TYPES]
+    if unknown: raise StudioRevenueError(f"unknown studio type {unknown[0]!r}; known types: {', '.join(STUDIO_TYPES)}")
+    try: first = pd.Timestamp(start).to_period('M').to_timestamp()
+    except (ValueError, TypeError): raise StudioRevenueError(f"--start must be a month such as 2020-01, got {start!r}") from None
+    if economics not in ECONOMICS + ('mixed',):
+        raise StudioRevenueError(f"unknown economics {economics!r}; known: {', '.join(ECONOMICS)}, mixed")
+    return types, first
+
+# %% ../nbs/10_simulate.ipynb #e3eec334
+from fastcore.basics import patch
+
+@dataclass
+class Managers:
+    "The managers' running decisions for every studio of a panel (arrays of one value per studio)."
+    prof: pd.DataFrame
+    price: np.ndarray; schedule: np.ndarray
+    ret_lift: np.ndarray; upsell_lift: np.ndarray
+    ret_ar: np.ndarray; att_ar: np.ndarray; util_ar: np.ndarray; acq_ar: np.ndarray
+    push_left: np.ndarray; push_size: np.ndarray
+
+    @classmethod
+    def start(cls, prof: pd.DataFrame) -> 'Managers':
+        "Every studio at its base price and schedule, no initiative or push under way."
+        n, zero = len(prof), lambda: np.zeros(len(prof))
+        return cls(prof, prof.base_price.to_numpy().copy(), prof.base_schedule.to_numpy().copy(), zero(), zero(),
+                   zero(), zero(), zero(), zero(), np.zeros(n, dtype=int), np.ones(n))
+
+# %% ../nbs/10_simulate.ipynb #e3eec335
+@patch
+def decide(self: Managers, t: int, c: int, shock: np.ndarray, rng) -> tuple[dict, np.ndarray]:
+    "Month `t` (0-based, calendar month `c`): the levers the managers intend, and the new members they aim for."
+    prof, n = self.prof, len(self.prof)
+    annual = (c == 1) & (rng.random(n) < 0.5)
+    price = np.where(annual, self.price * rng.uniform(1.02, 1.06, n), self.price)
+    decide = rng.random(n) < 0.04
+    self.price = np.round(np.where(decide, price * rng.uniform(0.9, 1.12, n), price), 2)
+    start_push = (self.push_left == 0) & (rng.random(n) < 0.06)
+    self.push_size = np.where(start_push, rng.uniform(1.3, 1.8, n), np.where(self.push_left > 0, self.push_size, 1.0))
+    self.push_left = np.where(start_push, rng.integers(1, 4, n), np.maximum(self.push_left - 1, 0))
+    self.acq_ar = _ar(self.acq_ar, 0.5, 0.08, rng, n)
+    intended_new = (prof.base_acquisition.to_numpy() * SEASON_ACQUISITION[c - 1] * _trend(prof.growth_phase.to_numpy(), t)
+                    * self.push_size * shock ** 1.5 * np.exp(self.acq_ar))
+    self.ret_lift = np.minimum(self.ret_lift + (rng.random(n) < 0.03) * rng.uniform(0.005, 0.02, n), 0.04)
+    self.ret_ar = _ar(self.ret_ar, 0.6, 0.004, rng, n)
+    retention = np.round(np.clip(prof.base_retention.to_numpy() + SEASON_RETENTION[c - 1] + self.ret_lift + self.ret_ar
+                                 - 0.10 * (1 - shock), 0.55, 0.985), 4)
+    self.att_ar = _ar(self.att_ar, 0.6, 0.015, rng, n)
+    attendance = np.round(np.clip((prof.base_attendance.to_numpy() + SEASON_ATTENDANCE[c - 1] + self.att_ar)
+                                  * (0.3 + 0.7 * shock), 0.15, 0.99), 4)
+    change = rng.random(n) < 0.04
+    self.schedule = np.clip(np.where(change, self.schedule * rng.uniform(0.85, 1.2, n), self.schedule), 40, 490)
+    classes = np.maximum(8, np.round(self.schedule * (0.9 if c in (7, 8) else 1.0) * (0.5 + 0.5 * shock)))
+    self.util_ar = _ar(self.util_ar, 0.6, 0.02, rng, n)
+    utilization = np.round(np.clip(prof.base_utilization.to_numpy() + self.util_ar - 0.2 * (1 - shock), 0.35, 1.0), 4)
+    self.upsell_lift = 0.97 * self.upsell_lift + (rng.random(n) < 0.03) * rng.uniform(0.01, 0.05, n)
+    upsell = np.round(np.clip(prof.base_upsell.to_numpy() + self.upsell_lift + rng.normal(0, 0.005, n), 0, 0.6), 4)
+    return dict(retention_rate=retention, avg_ticket_price=self.price, class_attendance_rate=attendance,
+                staff_utilization_rate=utilization, upsell_rate=upsell, total_classes_held=classes), intended_new
+
+# %% ../nbs/10_simulate.ipynb #e3eec338
+def _realise(members, levers, intended_new, noise, rng) -> tuple[np.ndarray, np.ndarray]:
+    "Realised retention and new members: sampled around the intentions with noise, the intentions rounded without."
+    retention = levers['retention_rate']
+    if not noise: return retention, np.round(intended_new)
+    kept = rng.binomial(members.astype(int), retention).astype(float)
+    return np.where(members > 0, kept / np.maximum(members, 1), retention), rng.poisson(intended_new).astype(float)
+
+def _month_rows(prof, month, members, new, churned, levers, res) -> dict:
+    "One month of every studio in the data contract's columns."
+    classes, n = levers['total_classes_held'], len(prof)
+    return dict(studio_id=prof.index.to_numpy(), month=np.full(n, month), studio_type=prof.studio_type.to_numpy(),
+                total_members=np.round(members).astype(int), new_members=new.astype(int), churned_members=np.round(churned).astype(int),
+                retention_rate=levers['retention_rate'], avg_ticket_price=levers['avg_ticket_price'],
+                total_classes_held=classes.astype(int), total_class_attendance=np.round(res['visits']).astype(int),
+                class_attendance_rate=levers['class_attendance_rate'], staff_count=(np.ceil(classes / 22) + 1).astype(int),
+                staff_utilization_rate=levers['staff_utilization_rate'], upsell_rate=levers['upsell_rate'],
+                total_revenue=sum(res[k] for k in COMPONENTS), **{k: res[k] for k in COMPONENTS})
+
 # %% ../nbs/10_simulate.ipynb #e3eec332
 def generate_panel(n_studios: int = 200, # studios in the panel
                    n_months: int = 60,   # months of history per studio
@@ -244,85 +332,33 @@ def generate_panel(n_studios: int = 200, # studios in the panel
                    economics: str = 'default', # ECONOMICS family of every studio, or 'mixed' (one drawn per studio)
                   ) -> SimulatedPanel:
     "A synthetic panel of studios in the data contract, with the hidden truth to score forecasts against."
-    if n_studios < 1: raise StudioRevenueError(f"--studios must be at least 1, got {n_studios}")
-    if not 2 <= n_months <= 600: raise StudioRevenueError(f"--months must be between 2 and 600, got {n_months}")
-    if shock_month is not None and not 1 <= shock_month <= n_months:
-        raise StudioRevenueError(f"--shock-month must be between 1 and the number of months ({n_months}), got {shock_month}")
-    types = list(studio_types or STUDIO_TYPES)
-    unknown = [t for t in types if t not in STUDIO_TYPES]
-    if unknown: raise StudioRevenueError(f"unknown studio type {unknown[0]!r}; known types: {', '.join(STUDIO_TYPES)}")
-    try: first = pd.Timestamp(start).to_period('M').to_timestamp()
-    except (ValueError, TypeError): raise StudioRevenueError(f"--start must be a month such as 2020-01, got {start!r}") from None
-    if economics not in ECONOMICS + ('mixed',):
-        raise StudioRevenueError(f"unknown economics {economics!r}; known: {', '.join(ECONOMICS)}, mixed")
+    types, first = _panel_arguments(n_studios, n_months, shock_month, studio_types, start, economics)
     rng = np.random.default_rng(seed)
     prof = _draw_economics(_draw_profiles(n_studios, rng, types, id_format), economics, np.random.default_rng([seed, 10]))
-    n = n_studios
-    members = _initial_members(prof, rng)
+    n, members = n_studios, _initial_members(prof, rng)
     demand = 1 + rng.normal(0, NOISE_SD['demand'] / np.sqrt(1 - DEMAND_PERSISTENCE ** 2), n) * noise
-    shock = np.ones(n)
-    price, schedule = prof.base_price.to_numpy().copy(), prof.base_schedule.to_numpy().copy()
-    ret_lift, upsell_lift = np.zeros(n), np.zeros(n)
-    ret_ar, att_ar, util_ar, acq_ar = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
-    push_left, push_size = np.zeros(n, dtype=int), np.ones(n)
-    months = pd.date_range(first, periods=n_months, freq='MS')
+    shock, managers = np.ones(n), Managers.start(prof)
     profile = {k: prof[k].to_numpy() for k in PROFILE_FIELDS}
     rows, latent = [], []
-    for t, month in enumerate(months):
+    for t, month in enumerate(pd.date_range(first, periods=n_months, freq='MS')):
         c = month.month
-        # the world: latent demand and shocks
-        demand, shock = _latent_step(demand, shock)
+        demand, shock = _latent_step(demand, shock)                  # the world: latent demand and shocks
         if shock_month == t + 1: shock = np.full(n, SHOCK_DEPTH)
         if noise: demand = demand + rng.normal(0, NOISE_SD['demand'], n)
-        # managers' decisions: the levers they intend
-        annual = (c == 1) & (rng.random(n) < 0.5)
-        price = np.where(annual, price * rng.uniform(1.02, 1.06, n), price)
-        decide = rng.random(n) < 0.04
-        price = np.round(np.where(decide, price * rng.uniform(0.9, 1.12, n), price), 2)
-        start_push = (push_left == 0) & (rng.random(n) < 0.06)
-        push_size = np.where(start_push, rng.uniform(1.3, 1.8, n), np.where(push_left > 0, push_size, 1.0))
-        push_left = np.where(start_push, rng.integers(1, 4, n), np.maximum(push_left - 1, 0))
-        acq_ar = _ar(acq_ar, 0.5, 0.08, rng, n)
-        intended_new = (prof.base_acquisition.to_numpy() * SEASON_ACQUISITION[c - 1] * _trend(prof.growth_phase.to_numpy(), t)
-                        * push_size * shock ** 1.5 * np.exp(acq_ar))
-        ret_lift = np.minimum(ret_lift + (rng.random(n) < 0.03) * rng.uniform(0.005, 0.02, n), 0.04)
-        ret_ar = _ar(ret_ar, 0.6, 0.004, rng, n)
-        retention = np.round(np.clip(prof.base_retention.to_numpy() + SEASON_RETENTION[c - 1] + ret_lift + ret_ar - 0.10 * (1 - shock), 0.55, 0.985), 4)
-        att_ar = _ar(att_ar, 0.6, 0.015, rng, n)
-        attendance = np.round(np.clip((prof.base_attendance.to_numpy() + SEASON_ATTENDANCE[c - 1] + att_ar) * (0.3 + 0.7 * shock), 0.15, 0.99), 4)
-        change = rng.random(n) < 0.04
-        schedule = np.clip(np.where(change, schedule * rng.uniform(0.85, 1.2, n), schedule), 40, 490)
-        classes = np.maximum(8, np.round(schedule * (0.9 if c in (7, 8) else 1.0) * (0.5 + 0.5 * shock)))
-        util_ar = _ar(util_ar, 0.6, 0.02, rng, n)
-        utilization = np.round(np.clip(prof.base_utilization.to_numpy() + util_ar - 0.2 * (1 - shock), 0.35, 1.0), 4)
-        upsell_lift = 0.97 * upsell_lift + (rng.random(n) < 0.03) * rng.uniform(0.01, 0.05, n)
-        upsell = np.round(np.clip(prof.base_upsell.to_numpy() + upsell_lift + rng.normal(0, 0.005, n), 0, 0.6), 4)
-        # what happened: realised churn and acquisition
-        if noise:
-            kept = rng.binomial(members.astype(int), retention).astype(float)
-            retention = np.where(members > 0, kept / np.maximum(members, 1), retention)
-            new = rng.poisson(intended_new).astype(float)
-        else:
-            new = np.round(intended_new)
-        levers = dict(retention_rate=retention, avg_ticket_price=price, class_attendance_rate=attendance, new_members_monthly=new,
-                      staff_utilization_rate=utilization, upsell_rate=upsell, total_classes_held=classes)
-        levers['class_attendance_rate'] = attendance = _realized_fill(profile, members, levers, c, demand, shock)
+        levers, intended_new = managers.decide(t, c, shock, rng)     # what the managers intend
+        levers['retention_rate'], new = _realise(members, levers, intended_new, noise, rng)   # what happened
+        levers = {n_: levers[n_] if n_ != 'new_members_monthly' else new for n_ in LEVER_NAMES}
+        levers['class_attendance_rate'] = _realized_fill(profile, members, levers, c, demand, shock)
         res = _month_revenue(profile, members, levers, c, demand, shock)
         if noise:
             for k in COMPONENTS: res[k] = res[k] * rng.lognormal(-NOISE_SD[k] ** 2 / 2, NOISE_SD[k], n)
-        churned = members - members * retention
-        members = res['members']
-        if noise: members = np.round(members)  # integer arithmetic already; guard against float drift
-        rows.append(dict(studio_id=prof.index.to_numpy(), month=np.full(n, month), studio_type=prof.studio_type.to_numpy(),
-                         total_members=np.round(members).astype(int), new_members=new.astype(int), churned_members=np.round(churned).astype(int),
-                         retention_rate=retention, avg_ticket_price=price, total_classes_held=classes.astype(int),
-                         total_class_attendance=np.round(res['visits']).astype(int), class_attendance_rate=attendance,
-                         staff_count=(np.ceil(classes / 22) + 1).astype(int), staff_utilization_rate=utilization, upsell_rate=upsell,
-                         total_revenue=sum(res[k] for k in COMPONENTS), **{k: res[k] for k in COMPONENTS}))
-        latent.append(dict(studio_id=prof.index.to_numpy(), month=np.full(n, month), members=members.copy(), demand=demand.copy(), shock=shock.copy()))
-    history = pd.concat([pd.DataFrame(r) for r in rows]).sort_values(['studio_id', 'month'], kind='stable').reset_index(drop=True)
-    latent = pd.concat([pd.DataFrame(r) for r in latent]).sort_values(['studio_id', 'month'], kind='stable').reset_index(drop=True)
-    return SimulatedPanel(history, prof, latent, noise)
+        churned = members - members * levers['retention_rate']
+        members = np.round(res['members']) if noise else res['members']   # integer arithmetic already; guard float drift
+        rows.append(_month_rows(prof, month, members, new, churned, levers, res))
+        latent.append(dict(studio_id=prof.index.to_numpy(), month=np.full(n, month), members=members.copy(), demand=demand.copy(),
+                           shock=shock.copy()))
+    frame = lambda parts: pd.concat([pd.DataFrame(r) for r in parts]).sort_values(['studio_id', 'month'], kind='stable').reset_index(drop=True)
+    return SimulatedPanel(frame(rows), prof, frame(latent), noise)
 
 # %% ../nbs/10_simulate.ipynb #123cb14d
 def generate_seed_compatible(seed: int = 42, # random seed
