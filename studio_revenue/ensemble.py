@@ -55,7 +55,15 @@ def _learner_predict(name, learner, X):
     "Predictions of one fitted learner (thread count kept at 1 for fast small predictions)."
     if name == 'xgboost': return learner.get_booster().inplace_predict(X) if hasattr(learner, 'get_booster') else learner.inplace_predict(X)
     if name == 'lightgbm': return (learner.booster_ if hasattr(learner, 'booster_') else learner).predict(X, num_threads=1)
-    return learner.predict(X)
+    return _forest_predict(learner, X)
+
+def _forest_predict(forest, X):
+    """The forest's mean of its trees, as `forest.predict` computes it (float32 input, trees summed in order, then divided)
+    but without its per-call setup: `predict` hands each tree to joblib, ≈ 1.8 ms for 40 trees on 24 rows against
+    ≈ 0.12 ms here, and the API and goal seek score small batches many times."""
+    X32, out = np.ascontiguousarray(X, dtype=np.float32), np.zeros(len(X))
+    for tree in forest.estimators_: out += tree.tree_.predict(X32)[:, 0]      # one output: revenue's correction
+    return out / len(forest.estimators_)
 
 def history_hash(history: pd.DataFrame) -> str:
     "SHA-256 of a history's contract columns, independent of row order and file format."
