@@ -31,11 +31,11 @@ __all__ = ['LeverPlan', 'CurrentState', 'LeverName', 'StudioId', 'BaseMonth', 'P
            'resolve_version', 'load_serving_model', 'AnswerCache', 'cache_key', 'PlanRequest', 'ForwardRequest',
            'MonthForecast', 'ForwardAnswer', 'Constraints', 'InverseRequest', 'InverseAnswer', 'UnknownStudio',
            'data_version', 'studio_months', 'forward_answer', 'inverse_answer', 'StudioState', 'make_state',
-           'StateCache', 'score_plans', 'plan_of', 'answer_from_scores', 'plan_path', 'Coalescer', 'LogWriter',
-           'studio_roster', 'nearest', 'pooled_forecast', 'pool_of', 'calibrate_pooled', 'reader_store',
-           'settle_memory', 'Service', 'Busy', 'forward_compute', 'inverse_compute', 'answer_for', 'pooled_intervals',
-           'pooled_compute', 'InsightsRequest', 'InsightsAnswer', 'insights_answer', 'add_error_handlers', 'Guard',
-           'add_docs', 'create_app', 'add_routes', 'add_store_routes', 'BatchItem', 'BatchRequest', 'ScenarioRequest',
+           'StateCache', 'plan_of', 'answer_from_scores', 'plan_path', 'Coalescer', 'LogWriter', 'studio_roster',
+           'nearest', 'pooled_forecast', 'pool_of', 'calibrate_pooled', 'reader_store', 'settle_memory', 'Service',
+           'Busy', 'forward_compute', 'inverse_compute', 'answer_for', 'pooled_intervals', 'pooled_compute',
+           'InsightsRequest', 'InsightsAnswer', 'insights_answer', 'add_error_handlers', 'Guard', 'add_docs',
+           'create_app', 'add_routes', 'add_store_routes', 'BatchItem', 'BatchRequest', 'ScenarioRequest',
            'BatchAnswer', 'data_versions', 'batch_forward']
 
 # %% ../nbs/96_api.ipynb #00000005
@@ -346,16 +346,15 @@ class StudioState:
     studio_id: str
     version: int                 # the studio's data version these months carry
     history: pd.DataFrame        # the validated months up to the base month
-    ctx: dict                    # `FeatureBuilder.context` of the last month (one row per array)
+    ctx: dict                    # `RevenueModel.last_context` (one row per array)
     now: dict                    # lever values in the last month
     base: pd.Timestamp
     last_revenue: float
 
 def make_state(serving: ServingModel, history: pd.DataFrame, studio_id: str, version: int) -> StudioState:
     "Validate one studio's months for the model and compute its context once."
-    from studio_revenue.features import SKELETON_WINDOW
     h = serving.model.studio_history(history, studio_id)
-    ctx = {k: v[-1:] for k, v in serving.model.builder_.context(h.tail(SKELETON_WINDOW)).items()}
+    ctx = serving.model.last_context(h)
     return StudioState(studio_id, version, h, ctx, current_levers(h), h.month.iloc[-1], float(h.total_revenue.iloc[-1]))
 
 class StateCache:
@@ -393,21 +392,6 @@ def warm(self: StateCache, serving: ServingModel, store: Store, limit: int = 200
     return n
 
 # %% ../nbs/96_api.ipynb #00000032
-def score_plans(model: RevenueModel, ctxs: list[dict], # one context row per plan (a `StudioState.ctx`; studios may differ)
-                paths: np.ndarray,                       # (plans, months, levers) in LEVER_NAMES order
-                members_now: list[float | None] | None = None, # per plan: members now, or None for the last month's
-               ) -> dict[str, np.ndarray]:
-    "`RevenueModel.predict_paths` for plans of many studios in one call of each learner."
-    paths = np.asarray(paths, float)
-    ctx = {k: np.concatenate([c[k] for c in ctxs]) for k in ctxs[0]}
-    m0 = ctx['members'].astype(float).copy()
-    for i, m in enumerate(members_now or []):
-        if m is not None: m0[i] = float(m)
-    hz = model.builder_.horizon(ctx, paths, m0)
-    revenue = hz.revenue(model._correction(hz.X))
-    out = dict(revenue=revenue, members=hz.members, membership=hz.membership, skeleton_other=hz.other)
-    return out | model.support(ctx, paths, revenue, hz.membership)
-
 def plan_of(req) -> dict:
     "The request's lever plan (levers it gives; the rest held)."
     return {n: v for n, v in req.levers.model_dump(exclude={'current_member_count'}).items() if v is not None}
@@ -423,7 +407,7 @@ def _months(base: pd.Timestamp, H: int) -> tuple[str, ...]:
 
 def answer_from_scores(serving: ServingModel, state: StudioState, path: np.ndarray, res: dict, j: int,
                        lo: np.ndarray, hi: np.ndarray, level: float, ci: bool, full: bool = True) -> dict:
-    "Plan j of a `score_plans` result (bounds `lo`, `hi` of its months) as a forward answer: the fields and rounding of `forward_answer`."
+    "Plan j of a `score_contexts` result (bounds `lo`, `hi` of its months) as a forward answer: the fields and rounding of `forward_answer`."
     rev = res['revenue'][j]
     rows = [dict(month=m, revenue=round(float(r), 2), revenue_lower=round(float(a), 2) if ci else None,
                  revenue_upper=round(float(b), 2) if ci else None, members=int(round(mb)))
@@ -457,14 +441,14 @@ class _Job:
     error: BaseException | None = None
 
 class Coalescer:
-    "Forward misses that arrive while the model is busy are scored together: one `score_plans` call per (model, horizon)."
+    "Forward misses that arrive while the model is busy are scored together: one `score_contexts` call per (model, horizon)."
     def __init__(self, max_batch: int = 256):
         self.max_batch, self._q = max_batch, queue.Queue()
         self.calls = self.plans = 0
         threading.Thread(target=self._run, daemon=True, name='forward-coalescer').start()
 
     def score(self, serving: ServingModel, ctx: dict, path: np.ndarray, members: float | None) -> tuple[dict, int]:
-        "The `score_plans` result holding this plan, and the plan's row in it."
+        "The `score_contexts` result holding this plan, and the plan's row in it."
         job = _Job(serving, ctx, path, members)
         self._q.put(job)
         job.done.wait()
@@ -481,7 +465,7 @@ class Coalescer:
             for j in jobs: groups.setdefault((id(j.serving), len(j.path)), []).append(j)
             for group in groups.values():
                 try:
-                    res = score_plans(group[0].serving.model, [j.ctx for j in group], np.stack([j.path for j in group]),
+                    res = group[0].serving.model.score_contexts([j.ctx for j in group], np.stack([j.path for j in group]),
                                       [j.members for j in group])
                     self.calls += 1; self.plans += len(group)
                     for i, j in enumerate(group): j.result = (res, i)
@@ -578,7 +562,7 @@ def pooled_forecast(serving: ServingModel, proxies: list[StudioState], now: dict
     "The median forecast of the proxies, each set to `now` and `members` in its last month, under one lever path (one model call)."
     state = CurrentState.model_construct(current_member_count=members, **{n: float(now[n]) for n in LEVER_NAMES})  # data may sit off the ranges
     moved = [make_state(serving, _with_current_state(p.history, state), p.studio_id, p.version) for p in proxies]
-    res = score_plans(serving.model, [m.ctx for m in moved], np.repeat(path[None], len(moved), 0), [members] * len(moved))
+    res = serving.model.score_contexts([m.ctx for m in moved], np.repeat(path[None], len(moved), 0), [members] * len(moved))
     return dict(revenue=np.median(res['revenue'], 0), members=res['members'][0], extrapolation=np.median(res['extrapolation'], 0),
                 spread=np.percentile(res['revenue'], [10, 90], axis=0), studios=[p.studio_id for p in proxies])
 
@@ -1088,7 +1072,7 @@ def batch_forward(service: Service, serving: ServingModel, req: BatchRequest) ->
     out = [None] * len(req.items)
     for H in sorted({len(p) for p in paths}):
         idx = [k for k, p in enumerate(paths) if len(p) == H]
-        res = score_plans(serving.model, [states[k].ctx for k in idx], np.stack([paths[k] for k in idx]),
+        res = serving.model.score_contexts([states[k].ctx for k in idx], np.stack([paths[k] for k in idx]),
                           [req.items[k].levers.current_member_count for k in idx])
         lo, hi = plan_bounds(serving.intervals, res, req.interval)
         for j, k in enumerate(idx):

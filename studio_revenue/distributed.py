@@ -12,7 +12,7 @@ from .ensemble import RevenueModel, progress_bar
 from .evaluate import realized_forecasts
 
 # %% auto #0
-__all__ = ['SCHEDULER_ENV', 'dask_client', 'studio_partitions', 'batch_what_if', 'distributed_forecasts']
+__all__ = ['SCHEDULER_ENV', 'STUDIOS_PER_PART', 'dask_client', 'studio_partitions', 'batch_what_if', 'distributed_forecasts']
 
 # %% ../nbs/58_distributed.ipynb #c748c0a7
 SCHEDULER_ENV = 'DASK_SCHEDULER_ADDRESS'  # Dask's own setting for the scheduler
@@ -41,21 +41,25 @@ def studio_partitions(history: pd.DataFrame, parts: int) -> list[pd.DataFrame]:
     return [history[history.studio_id.isin(chunk)] for chunk in np.array_split(ids, max(1, min(parts, len(ids)))) if len(chunk)]
 
 # %% ../nbs/58_distributed.ipynb #bd8cee2d
+STUDIOS_PER_PART = 1000   # in-process partitions: the progress bar moves every this many studios
+
 def _what_if_part(model: RevenueModel, part: pd.DataFrame, plan: dict | None, months: int) -> pd.DataFrame:
-    out = []
+    ids, ctxs, paths = [], [], []
     for sid, h in part.groupby('studio_id', sort=False):
         h = model.studio_history(h, sid)
-        path = lever_path(current_levers(h), plan, months)[list(LEVER_NAMES)].to_numpy(float)
-        r = model.predict_paths(h, path[None])
-        out.append(pd.DataFrame(dict(studio_id=sid, month=np.arange(1, months + 1), revenue=r['revenue'][0], members=r['members'][0])))
-    return pd.concat(out, ignore_index=True)
+        ids.append(sid); ctxs.append(model.last_context(h))
+        paths.append(lever_path(current_levers(h), plan, months)[list(LEVER_NAMES)].to_numpy(float))
+    r = model.score_contexts(ctxs, np.stack(paths))
+    return pd.DataFrame(dict(studio_id=np.repeat(ids, months), month=np.tile(np.arange(1, months + 1), len(ids)),
+                             revenue=r['revenue'].ravel(), members=r['members'].ravel()))
 
 def batch_what_if(model: RevenueModel, history: pd.DataFrame, plan: dict | None = None, months: int = 12,
                   client=None, parts: int | None = None) -> pd.DataFrame:
     "Revenue and members of every studio for `months` months under `plan`; on Dask when `client` is given."
     if client is None:
-        return pd.concat([_what_if_part(model, p, plan, months) for p in progress_bar(studio_partitions(history, parts or 1),
-                                                                                      desc='what-if', unit='part')], ignore_index=True)
+        parts = parts or -(-history.studio_id.nunique() // STUDIOS_PER_PART)
+        pieces = progress_bar(studio_partitions(history, parts), desc='what-if', unit='part')
+        return pd.concat([_what_if_part(model, p, plan, months) for p in pieces], ignore_index=True)
     return _on_dask(client, _what_if_part, model, history, parts, plan, months)
 
 # %% ../nbs/58_distributed.ipynb #195ef2eb

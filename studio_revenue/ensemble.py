@@ -215,13 +215,7 @@ class RevenueModel:
                      ) -> dict[str, np.ndarray]:
         "Revenue and members (plans, months) for many complete lever paths from the studio's last month."
         paths = np.asarray(paths, float)
-        ctx = self.builder_.context(studio_history.tail(SKELETON_WINDOW))
-        ctx = {k: np.repeat(v[-1:], len(paths), axis=0) for k, v in ctx.items()}
-        m0 = None if current_member_count is None else np.full(len(paths), float(current_member_count))
-        hz = self.builder_.horizon(ctx, paths, m0)
-        revenue = hz.revenue(self._correction(hz.X))
-        out = dict(revenue=revenue, members=hz.members, membership=hz.membership, skeleton_other=hz.other)
-        return out | self.support(ctx, paths, revenue, hz.membership)
+        return self.score_contexts([self.last_context(studio_history)] * len(paths), paths, [current_member_count] * len(paths))
 
     def support(self, ctx, paths, revenue, membership) -> dict[str, np.ndarray]:
         "How far each plan sits from the training data: per-lever support shares, the outside flag, and the learned part's reach beyond it."
@@ -337,3 +331,27 @@ class RevenueModel:
     def version(self) -> str:
         "Short id of this model: the start of its training-data hash and its creation time."
         return f"{self.training_['data_hash'][:12]}"
+
+# %% ../nbs/30_ensemble.ipynb #5c0e7e02
+from fastcore.basics import patch
+
+@patch
+def last_context(self: RevenueModel, studio_history: pd.DataFrame) -> dict[str, np.ndarray]:
+    "What is known at the end of the studio's last month: the context row `score_contexts` projects from."
+    return {k: v[-1:] for k, v in self.builder_.context(studio_history.tail(SKELETON_WINDOW)).items()}
+
+@patch
+def score_contexts(self: RevenueModel, ctxs: list[dict], # one context row per plan (`last_context`; studios may differ)
+                   paths: np.ndarray,                     # (plans, months, levers) in LEVER_NAMES order
+                   members_now: list[float | None] | None = None, # per plan: members now, or None for the last month's
+                  ) -> dict[str, np.ndarray]:
+    "Revenue and members (plans, months) of plans of many studios, with each plan's support: one call of each learner."
+    paths = np.asarray(paths, float)
+    ctx = {k: np.concatenate([c[k] for c in ctxs]) for k in ctxs[0]}
+    m0 = ctx['members'].astype(float).copy()
+    for i, m in enumerate(members_now or []):
+        if m is not None: m0[i] = float(m)
+    hz = self.builder_.horizon(ctx, paths, m0)
+    revenue = hz.revenue(self._correction(hz.X))
+    out = dict(revenue=revenue, members=hz.members, membership=hz.membership, skeleton_other=hz.other)
+    return out | self.support(ctx, paths, revenue, hz.membership)
