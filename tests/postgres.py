@@ -1,7 +1,8 @@
 """A throwaway PostgreSQL server for the tests: Debian's binaries, a new cluster in a temp dir, owned and run by the
 `postgres` user (initdb refuses root), listening on a free 127.0.0.1 port, always stopped and removed afterwards."""
-import contextlib, os, shutil, socket, subprocess, tempfile, time
+import contextlib, os, shutil, subprocess, tempfile
 from pathlib import Path
+from ports import free_port
 
 PG_BIN = Path(os.environ.get('STUDIO_REVENUE_PG_BIN', '/usr/lib/postgresql/15/bin'))
 
@@ -13,19 +14,13 @@ def available() -> str | None:
     return None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
 def postgres_server():
     "Yield a postgresql+psycopg:// URL of a fresh server (database `postgres`, user `postgres`, trust auth on 127.0.0.1)."
     as_pg = ['runuser', '-u', 'postgres', '--'] if os.geteuid() == 0 else []
     home = Path(tempfile.mkdtemp(prefix='studio-pg-'))
     os.chmod(home, 0o777)
-    data, port = home / 'data', _free_port()
+    data, port = home / 'data', free_port()
     run = lambda *cmd: subprocess.run([*as_pg, *map(str, cmd)], check=True, capture_output=True, text=True)
     started = False
     try:

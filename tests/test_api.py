@@ -1,7 +1,7 @@
 """The HTTP API started for real: uvicorn in a subprocess on a free 127.0.0.1 port, serving a small model trained once
 for this module on a generated panel ingested into a temporary SQLite store (conftest's DATABASE_URL); Redis is a real
 redis-server started on a free port. These need real processes, hence pytest rather than the notebook."""
-import json, os, shutil, socket, subprocess, sys, tempfile, time
+import json, os, shutil, subprocess, sys, tempfile, time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -9,6 +9,7 @@ import httpx
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from ports import free_port
 
 BIN = Path(sys.executable).parent
 SMALL = json.dumps({'xgboost': {'n_estimators': 15}, 'lightgbm': {'n_estimators': 15}, 'random_forest': {'n_estimators': 8}})
@@ -31,12 +32,6 @@ def cli(*args):
     r = subprocess.run([str(BIN / 'studio-revenue'), *args, '--json'], capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, (args, r.stdout, r.stderr[-2000:])
     return json.loads(r.stdout)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope='module')

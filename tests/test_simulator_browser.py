@@ -2,10 +2,11 @@
 Playwright), run it, move a slider, check that the chart and the table change, time it and take a screenshot.
 
 Needs Debian's chromium (`.ci/run` installs it); without it the test is skipped with a visible reason."""
-import json, os, secrets, shutil, socket, subprocess, sys, time, urllib.request
+import json, os, secrets, shutil, subprocess, sys, time, urllib.request
 from pathlib import Path
 import nbformat
 import pytest
+from ports import free_port
 
 BIN = Path(sys.executable).parent
 CLI = BIN / 'studio-revenue'
@@ -25,12 +26,6 @@ NOTEBOOK_CELLS = [
 ]
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope='module')
 def lab(tmp_path_factory):
     if not CHROMIUM:
@@ -44,7 +39,7 @@ def lab(tmp_path_factory):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in NOTEBOOK_CELLS],
                                   metadata={'kernelspec': {'name': 'python3', 'display_name': 'Python 3', 'language': 'python'}})
     nbformat.write(nb, work / 'simulator.ipynb')
-    port, token = _free_port(), secrets.token_hex(16)
+    port, token = free_port(), secrets.token_hex(16)
     env = {**os.environ, 'JUPYTER_CONFIG_DIR': str(work / '.jupyter'), 'JUPYTER_RUNTIME_DIR': str(work / '.runtime')}
     server = subprocess.Popen([str(BIN / 'jupyter'), 'lab', '--no-browser', '--ip=127.0.0.1', f'--port={port}', f'--IdentityProvider.token={token}',
                                f'--ServerApp.root_dir={work}', '--LabApp.news_url=None', '--allow-root'],

@@ -1,8 +1,9 @@
 """Tracking as a user meets it, in real processes: `tune` killed part-way and run again continues the same study,
 and `mlflow ui` on the store lists the runs (rendered in headless Chromium when it is installed)."""
-import json, os, shutil, signal, socket, sqlite3, subprocess, sys, time, urllib.request
+import json, os, shutil, signal, sqlite3, subprocess, sys, time, urllib.request
 from pathlib import Path
 import pytest
+from ports import free_port
 
 BIN = Path(sys.executable).parent
 CLI = BIN / 'studio-revenue'
@@ -52,18 +53,12 @@ def test_tune_continues_after_kill(panel, tmp_path):
     assert Path(doc['best_params_path']).is_file()
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 def test_mlflow_ui_lists_runs(panel, tmp_path):
     model = tmp_path / 'model'
     res = run('train', '--data', panel, '--model-dir', model, '--default-params', '--promote', '--json')
     assert res.returncode == 0, res.stderr
     run_id = json.loads(res.stdout)['run_id']
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([str(BIN / 'mlflow'), 'ui', '--backend-store-uri', os.environ['MLFLOW_TRACKING_URI'],
                                '--host', '127.0.0.1', '--port', str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
