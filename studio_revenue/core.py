@@ -500,10 +500,26 @@ def validate_history(raw: pd.DataFrame, # a table in the data contract, as read 
     if problems: raise DataContractError(sorted(problems, key=lambda p: (p.row or 0)))
     return _finish(clean, raw, notes, source)
 
-def load_history(path: str | Path) -> pd.DataFrame:
+def load_history(path: str | Path,
+                 studios: Sequence[str] | None = None, # check and return only these studios' rows (default: every row)
+                ) -> pd.DataFrame:
     "Read a CSV or Parquet file of monthly studio data and check it against the data contract (docs/contract.md §1)."
     path = Path(path)
-    return validate_history(_read_table(path), str(path))
+    raw = _read_table(path)
+    return validate_history(raw if studios is None else _studio_rows(raw, studios), str(path))
+
+# %% ../nbs/00_core.ipynb #5d39d1e9
+def _studio_rows(raw: pd.DataFrame, studios: Sequence[str]) -> pd.DataFrame:
+    "The rows of `raw` whose studio_id is one of `studios`, keeping each row's line number; all rows when none is."
+    if list(map(str, raw.columns)).count('studio_id') != 1: return raw  # no (or a repeated) studio_id column: check it all
+    ids = raw['studio_id'].astype(object)
+    keep = ids.where(ids.notna(), None).map(lambda v: None if v is None else str(v).strip()).isin(set(studios)).to_numpy()
+    if not keep.any(): return raw
+    lines = raw.attrs.get('line_numbers')
+    rows = np.asarray(lines) if lines is not None and len(lines) == len(raw) else np.arange(len(raw)) + 2
+    subset = raw[keep].reset_index(drop=True)
+    subset.attrs['line_numbers'] = rows[keep]
+    return subset
 
 # %% ../nbs/00_core.ipynb #a5e8417f
 def current_levers(studio_history: pd.DataFrame) -> dict[str, float]:
