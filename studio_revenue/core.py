@@ -518,8 +518,10 @@ def load_history(path: str | Path,
 def _studio_rows(raw: pd.DataFrame, studios: Sequence[str]) -> pd.DataFrame:
     "The rows of `raw` whose studio_id is one of `studios`, keeping each row's line number; all rows when none is."
     if list(map(str, raw.columns)).count('studio_id') != 1: return raw  # no (or a repeated) studio_id column: check it all
-    ids = raw['studio_id'].astype(object)
-    keep = ids.where(ids.notna(), None).map(lambda v: None if v is None else str(v).strip()).isin(set(studios)).to_numpy()
+    ids = raw['studio_id']
+    if isinstance(ids.dtype, pd.StringDtype): ids = ids.str.strip()  # a CSV's text: vectorised
+    else: ids = ids.astype(object).map(lambda v: v if v is None or v is pd.NA or v != v else str(v).strip())  # Parquet: any type
+    keep = ids.isin(set(studios)).to_numpy()
     if not keep.any(): return raw
     lines = raw.attrs.get('line_numbers')
     rows = np.asarray(lines) if lines is not None and len(lines) == len(raw) else np.arange(len(raw)) + 2

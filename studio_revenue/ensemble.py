@@ -22,8 +22,8 @@ from .features import (FeatureBuilder, FEATURES, MONOTONE, MIN_HISTORY, MAX_HORI
 
 # %% auto #0
 __all__ = ['log', 'MODEL_FORMAT', 'VALIDATION_MONTHS', 'LEARNERS', 'DEFAULT_PARAMS', 'RF_MAX_ROWS', 'MANIFEST', 'LEARNER_FILES',
-           'history_hash', 'progress_bar', 'manifest_digest', 'read_manifest', 'foreign_entries', 'check_replaceable',
-           'RevenueModel']
+           'TREE', 'history_hash', 'progress_bar', 'manifest_digest', 'read_manifest', 'foreign_entries',
+           'check_replaceable', 'RevenueModel']
 
 # %% ../nbs/30_ensemble.ipynb #f924e679
 log = logging.getLogger('studio_revenue')
@@ -127,6 +127,7 @@ def check_replaceable(model_dir: str | Path, overwrite: bool, what: str = 'model
 
 # %% ../nbs/30_ensemble.ipynb #3ca9165c
 LEARNER_FILES = dict(xgboost='xgboost.ubj', lightgbm='lightgbm.txt', random_forest='random_forest.skops')
+TREE = 'sklearn.tree._tree.Tree'  # the one type in a forest's file that skops asks us to trust
 
 def _read_learner(model_dir: Path, name: str):
     "One learner from its file in a model directory (skops loads only a forest and its trees: no code runs)."
@@ -140,10 +141,11 @@ def _read_learner(model_dir: Path, name: str):
             import lightgbm as lgb
             return lgb.Booster(model_file=str(path))
         import skops.io as sio
-        untrusted = sio.get_untrusted_types(file=path)
-        unexpected = set(untrusted) - {'sklearn.tree._tree.Tree'}
-        if unexpected: raise StudioRevenueError(f"{where}: {path.name} holds unexpected types {sorted(unexpected)}; refusing to load it")
-        forest = sio.load(path, trusted=untrusted)
+        from skops.io.exceptions import UntrustedTypesFoundException
+        try: forest = sio.load(path, trusted=[TREE])  # one pass: any other type skops does not trust stops the load
+        except UntrustedTypesFoundException:
+            unexpected = sorted(set(sio.get_untrusted_types(file=path)) - {TREE})
+            raise StudioRevenueError(f"{where}: {path.name} holds unexpected types {unexpected}; refusing to load it") from None
         forest.n_jobs = 1
         return forest
     except StudioRevenueError: raise
