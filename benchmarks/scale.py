@@ -212,6 +212,10 @@ def cli_latency(model: Path, data: Path, studio: str | None, optimize_runs: int,
     cmd = [CLI, 'optimize', '--model-dir', str(model), '--data', str(data), '--studio', studio, '--target-revenue',
            str(round(last * 1.08)), '--months', '6', '--json']
     doc['optimize'] = summary([timed(cmd, env) for _ in range(optimize_runs)], ' '.join(cmd[1:]))
+    print('  import floor …', file=sys.stderr, flush=True)
+    floor = 'import numpy, pandas, sklearn.ensemble, lightgbm, skops.io, sqlalchemy'
+    doc['import_floor'] = summary([timed([PY, '-c', floor], env) for _ in range(5)],
+                                  f'python -c "{floor}": the libraries a forecast from this model cannot do without')
     r = timed([PY, __file__, '--step', 'cli_phases', '--model', str(model), '--data', str(data), '--studio', studio], env)
     try: doc['predict_phases'] = json.loads(r['stdout'].strip().splitlines()[-1])
     except (IndexError, json.JSONDecodeError): doc['predict_phases'] = dict(error=r['exit_code'])
@@ -294,7 +298,7 @@ def main():
         doc = cli_latency(Path(a.model), Path(a.data), a.studio, a.optimize_runs, a.predict_runs)
         (OUT / 'cli_latency.json').write_text(json.dumps(doc, indent=2))
         print(json.dumps({k: v for k, v in doc.items() if k in ('met', 'load_average_before', 'load_average_after')}, indent=2))
-        for k in ('predict', 'optimize', 'help'):
+        for k in ('predict', 'optimize', 'help', 'import_floor'):
             print(f"{k}: p50 {doc[k]['p50_seconds']} s (CPU {doc[k]['p50_cpu_seconds']} s), p95 {doc[k]['p95_seconds']} s, "
                   f"peak {doc[k]['peak_mb']} MB")
         return
