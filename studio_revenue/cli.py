@@ -757,6 +757,22 @@ def _logs_answers(name: str, kind: str):
 _logs_answers('predict', 'forecast')
 _logs_answers('optimize', 'goal_seek')
 
+# %% ../nbs/99_cli.ipynb #f0316ee7
+import gc
+
+def _collector_paused(name: str):
+    "Run command `name` with Python's garbage collector paused (restored afterwards)."
+    cmd = COMMANDS[name]
+    def run(**opts):
+        was = gc.isenabled()
+        gc.disable()
+        try: return cmd.run(**opts)
+        finally:
+            if was: gc.enable()
+    COMMANDS[name] = dataclasses.replace(cmd, run=run)
+
+for _name in ('predict', 'optimize'): _collector_paused(_name)
+
 # %% ../nbs/99_cli.ipynb #b3f6c75e
 def _render_ingest(r: dict) -> str:
     lines = [f"{r['file']} -> {r['store']}: {r['rows']:,} rows of {r['studios']} studios in {r['seconds']:.2f} s: "
