@@ -9,6 +9,13 @@ The growth exponent of a step is the slope of log(seconds) on log(studios) over 
 
     .venv/bin/python benchmarks/scale.py                    # 200, 2000, 20000
     .venv/bin/python benchmarks/scale.py --sizes 200,2000   # what fits in the time you have
+    .venv/bin/python benchmarks/scale.py --cli-only --model DIR --data FILE   # the command-line latency goals only
+
+`--cli-only` measures, against a model and panel that already exist (e.g. kept with --keep), what a user of the command
+line waits for: `predict` (wall, CPU, peak memory of the whole process), `optimize` (p50/p95 of --optimize-runs runs) and
+`--help`, each run beside the load average at its start, plus where a `predict`'s time goes (imports, model, data,
+forecast, store), written to reports/benchmarks/cli_latency.json; scale.json is left as it is. Answers are logged in a
+throwaway SQLite store.
 
 Results merge into reports/benchmarks/scale.json (a size run again replaces that size) and the plot
 reports/benchmarks/scale.png. The machine's load averages are recorded with each size: timings taken while other jobs
@@ -32,6 +39,7 @@ GOALS = {'train_seconds_2000': 120, 'train_peak_mb_2000': 2048, 'model_mb_2000':
 def timed(cmd: list[str], env: dict, timeout: float | None = None) -> dict:
     "Run `cmd` under /usr/bin/time: wall seconds, peak memory (MB), exit code, stdout."
     with tempfile.NamedTemporaryFile('r', suffix='.time') as f:
+        load1 = os.getloadavg()[0]
         t0 = time.perf_counter()
         p = subprocess.run(['/usr/bin/time', '-o', f.name, '-f', '%e %M %U %S'] + cmd, env=env, capture_output=True, text=True,
                            timeout=timeout)
@@ -40,7 +48,7 @@ def timed(cmd: list[str], env: dict, timeout: float | None = None) -> dict:
     if p.returncode != 0:
         print(f"  ! {' '.join(cmd[:3])}… exit {p.returncode}: {p.stderr[-1500:]}", file=sys.stderr)
     return dict(seconds=round(wall, 3), cpu_seconds=round(float(last[2]) + float(last[3]), 3), peak_mb=round(int(last[1]) / 1024, 1),
-                exit_code=p.returncode, stdout=p.stdout)
+                exit_code=p.returncode, stdout=p.stdout, load_average_1min=round(load1, 2))
 
 
 def step(name: str, folder: Path, env: dict) -> dict:
@@ -157,6 +165,75 @@ def measure_size(n: int, work: Path, keep: bool) -> dict:
     return res
 
 
+def cli_phases(model: str, data: str, studio: str) -> dict:
+    "Where one `predict` from the command line spends its time, phase by phase in one fresh process (wall and CPU seconds)."
+    t = [time.perf_counter(), time.process_time()]
+    phases = {}
+    def mark(name):
+        w, c = time.perf_counter(), time.process_time()
+        phases[name] = dict(seconds=round(w - t[0], 3), cpu_seconds=round(c - t[1], 3)); t[:] = [w, c]
+    import numpy, pandas; mark('import numpy, pandas (+pyarrow)')
+    import sklearn.ensemble; mark('import scikit-learn forest (+scipy)')
+    import lightgbm; mark('import lightgbm')
+    import skops.io; mark('import skops.io (walks every scikit-learn module)')
+    import sqlalchemy; mark('import sqlalchemy')
+    from studio_revenue import cli, intervals, store; mark('import studio_revenue modules')
+    m, iv, _ = cli.load_model(model); mark('load the model (checksums, the weighed learners, ranges)')
+    history = cli.load_history(data, studios=[studio]); mark("read the panel, check the studio's rows")
+    intervals.forecast_with_intervals(m, iv, history, studio, {'avg_ticket_price': 180}, 12, 0.9, None); mark('forecast')
+    s = store.open_store(); mark('open the store')
+    store.log_answer(s, 'forecast', studio, inputs={}, outputs={}, latency_ms=0.0, model_version=m.version, model_ref=model,
+                     model_info={}, base_month=None, data_source=data, source='benchmark'); mark('log the answer')
+    return dict(phases=phases, xgboost_imported='xgboost' in sys.modules, weights=m.weights_,
+                modules_loaded=len(sys.modules))
+
+
+def cli_latency(model: Path, data: Path, studio: str | None, optimize_runs: int, predict_runs: int) -> dict:
+    "The command-line latency goals of issue 15 against an existing model and panel."
+    import numpy as np, pandas as pd
+    scratch = Path(tempfile.mkdtemp(prefix='studio-cli-'))
+    env = {**os.environ, 'STUDIO_REVENUE_TRACKING': 'off', 'DATABASE_URL': f"sqlite:///{scratch / 'store.db'}",
+           'STUDIO_REVENUE_LOG': 'WARNING', 'MPLBACKEND': 'Agg'}
+    panel = pd.read_csv(data, usecols=['studio_id', 'total_revenue'], dtype={'studio_id': str})
+    studio = studio or panel.studio_id.iloc[0]
+    last = float(panel[panel.studio_id == studio].total_revenue.iloc[-1])
+    doc = dict(model=str(model), data=str(data), studio=studio, studios=int(panel.studio_id.nunique()), rows=len(panel),
+               load_average_before=[round(x, 2) for x in os.getloadavg()])
+    def summary(runs, what):
+        walls, cpus = [r['seconds'] for r in runs], [r['cpu_seconds'] for r in runs]
+        return dict(p50_seconds=round(float(np.median(walls)), 3), p95_seconds=round(float(np.percentile(walls, 95)), 3),
+                    p50_cpu_seconds=round(float(np.median(cpus)), 3), p95_cpu_seconds=round(float(np.percentile(cpus, 95)), 3),
+                    peak_mb=max(r['peak_mb'] for r in runs), exit_codes=sorted({r['exit_code'] for r in runs}), what=what,
+                    runs=[{k: r[k] for k in ('seconds', 'cpu_seconds', 'peak_mb', 'load_average_1min')} for r in runs])
+    print('  --help …', file=sys.stderr, flush=True)
+    doc['help'] = summary([timed([CLI, '--help'], env) for _ in range(7)], 'studio-revenue --help')
+    print('  predict …', file=sys.stderr, flush=True)
+    cmd = [CLI, 'predict', '--model-dir', str(model), '--data', str(data), '--studio', studio, '--months', '12',
+           '--levers', '{"avg_ticket_price": 180}', '--json']
+    doc['predict'] = summary([timed(cmd, env) for _ in range(predict_runs)], ' '.join(cmd[1:]))
+    print('  optimize …', file=sys.stderr, flush=True)
+    cmd = [CLI, 'optimize', '--model-dir', str(model), '--data', str(data), '--studio', studio, '--target-revenue',
+           str(round(last * 1.08)), '--months', '6', '--json']
+    doc['optimize'] = summary([timed(cmd, env) for _ in range(optimize_runs)], ' '.join(cmd[1:]))
+    print('  import floor …', file=sys.stderr, flush=True)
+    floor = 'import numpy, pandas, sklearn.ensemble, lightgbm, skops.io, sqlalchemy'
+    doc['import_floor'] = summary([timed([PY, '-c', floor], env) for _ in range(5)],
+                                  f'python -c "{floor}": the libraries a forecast from this model cannot do without')
+    r = timed([PY, __file__, '--step', 'cli_phases', '--model', str(model), '--data', str(data), '--studio', studio], env)
+    try: doc['predict_phases'] = json.loads(r['stdout'].strip().splitlines()[-1])
+    except (IndexError, json.JSONDecodeError): doc['predict_phases'] = dict(error=r['exit_code'])
+    doc['load_average_after'] = [round(x, 2) for x in os.getloadavg()]
+    doc['goals'] = {k: GOALS[k] for k in ('predict_cli_seconds_2000', 'predict_cli_peak_mb_2000', 'help_seconds', 'optimize_cli_p95_seconds')}
+    doc['met'] = dict(predict_seconds=doc['predict']['p50_seconds'] <= GOALS['predict_cli_seconds_2000'],
+                      predict_peak_mb=doc['predict']['peak_mb'] <= GOALS['predict_cli_peak_mb_2000'],
+                      help_seconds=doc['help']['p50_seconds'] <= GOALS['help_seconds'],
+                      optimize_p95_seconds=doc['optimize']['p95_seconds'] <= GOALS['optimize_cli_p95_seconds'])
+    doc.update(machine=dict(cpus=os.cpu_count(), python=platform.python_version()),
+               note='wall seconds on 2 cores shared with other jobs: compare the load average of each run and the CPU seconds')
+    shutil.rmtree(scratch, ignore_errors=True)
+    return doc
+
+
 def exponents(sizes: dict, key: str = 'seconds') -> dict:
     "Slope of log(`key`) on log(studios) per step, over the sizes measured (least squares)."
     import numpy as np
@@ -201,6 +278,13 @@ def main():
                     help='also run the batch what-if on a LocalCluster of N workers and check it equals the in-process table')
     ap.add_argument('--skip', default='', help='comma-separated steps not to run at this size (recorded as skipped)')
     ap.add_argument('--step'); ap.add_argument('--dir')
+    ap.add_argument('--cli-only', action='store_true',
+                    help='only the command-line latency goals (predict, optimize, --help) against --model and --data')
+    ap.add_argument('--model', help='model directory for --cli-only (e.g. WORK/scale-2000/model kept with --keep)')
+    ap.add_argument('--data', help='panel file for --cli-only (e.g. WORK/scale-2000/panel.csv)')
+    ap.add_argument('--studio', default=None, help='studio to predict and goal seek for --cli-only (default: the first)')
+    ap.add_argument('--optimize-runs', type=int, default=20)
+    ap.add_argument('--predict-runs', type=int, default=10)
     ap.add_argument('--replot', action='store_true', help='recompute the exponents and the plot from scale.json only')
     a = ap.parse_args()
     if a.replot:
@@ -210,8 +294,20 @@ def main():
     if a.goal_seek_studios: os.environ['SCALE_GOAL_SEEK_STUDIOS'] = str(a.goal_seek_studios)
     os.environ['SCALE_SKIP'] = a.skip
     if a.dask_workers: os.environ['SCALE_DASK_WORKERS'] = str(a.dask_workers)
+    if a.step == 'cli_phases':
+        print(json.dumps(cli_phases(a.model, a.data, a.studio))); return
     if a.step:
         print(json.dumps(run_step(a.step, Path(a.dir)))); return
+    if a.cli_only:
+        if not (a.model and a.data): ap.error('--cli-only needs --model and --data')
+        OUT.mkdir(parents=True, exist_ok=True)
+        doc = cli_latency(Path(a.model), Path(a.data), a.studio, a.optimize_runs, a.predict_runs)
+        (OUT / 'cli_latency.json').write_text(json.dumps(doc, indent=2))
+        print(json.dumps({k: v for k, v in doc.items() if k in ('met', 'load_average_before', 'load_average_after')}, indent=2))
+        for k in ('predict', 'optimize', 'help', 'import_floor'):
+            print(f"{k}: p50 {doc[k]['p50_seconds']} s (CPU {doc[k]['p50_cpu_seconds']} s), p95 {doc[k]['p95_seconds']} s, "
+                  f"peak {doc[k]['peak_mb']} MB")
+        return
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / 'scale.json'
     doc = json.loads(path.read_text()) if path.exists() else {}

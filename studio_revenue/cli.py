@@ -363,7 +363,7 @@ def predict(model_dir, data, studio, levers, months, interval, current_member_co
     if not 1 <= months <= MAX_HORIZON: raise StudioRevenueError(f"--months must be between 1 and {MAX_HORIZON}, got {months}")
     plan = json_argument(levers, '--levers')
     model, intervals, _ = load_model(model_dir)
-    history = load_history(data)
+    history = load_history(data, studios=[studio])  # only its rows are checked (core.load_history)
     fc = forecast_with_intervals(model, intervals, history, studio, plan, months, interval, current_member_count)
     base = history[history.studio_id == studio].month.max()
     last_revenue = float(history[(history.studio_id == studio) & (history.month == base)].total_revenue.iloc[0])
@@ -545,14 +545,15 @@ def optimize(model_dir, data, studio, target_revenue, months, constraints, effor
              current_member_count=None, current_levers=None):
     "Goal seek for one studio."
     from studio_revenue.goal_seek import goal_seek
-    from studio_revenue.insights import write_insights
     model, intervals, _ = load_model(model_dir)
-    history = load_history(data)
+    history = load_history(data, studios=[studio])
     answer = goal_seek(model, model.studio_history(history, studio), target_revenue, months,
                        constraints=json_argument(constraints, '--constraints'), effort=json_argument(effort, '--effort'),
                        intervals=intervals, probability=probability, current_member_count=current_member_count,
                        current=json_argument(current_levers, '--current-levers'))
-    if insights: answer['insights'] = write_insights(answer)
+    if insights:
+        from studio_revenue.insights import write_insights  # loads the OpenAI client: only when asked for
+        answer['insights'] = write_insights(answer)
     return answer
 
 # %% ../nbs/99_cli.ipynb #b56e1a4b
@@ -755,6 +756,22 @@ def _logs_answers(name: str, kind: str):
 
 _logs_answers('predict', 'forecast')
 _logs_answers('optimize', 'goal_seek')
+
+# %% ../nbs/99_cli.ipynb #f0316ee7
+import gc
+
+def _collector_paused(name: str):
+    "Run command `name` with Python's garbage collector paused (restored afterwards)."
+    cmd = COMMANDS[name]
+    def run(**opts):
+        was = gc.isenabled()
+        gc.disable()
+        try: return cmd.run(**opts)
+        finally:
+            if was: gc.enable()
+    COMMANDS[name] = dataclasses.replace(cmd, run=run)
+
+for _name in ('predict', 'optimize'): _collector_paused(_name)
 
 # %% ../nbs/99_cli.ipynb #b3f6c75e
 def _render_ingest(r: dict) -> str:

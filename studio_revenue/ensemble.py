@@ -9,14 +9,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from scipy.optimize import nnls
 # OpenMP threads that wait by spinning burn the cores other work needs: on a busy 2-core machine LightGBM and XGBoost
 # with 2 threads ran 3-5x slower than with 1 (see "Cost at scale" below). Waiting threads sleep instead.
 os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
-import xgboost as xgb
-import lightgbm as lgb
-from sklearn.ensemble import RandomForestRegressor
-import skops.io as sio
+# XGBoost, LightGBM, scikit-learn's forest, skops and SciPy's nnls are imported where they are used: a forecast from a
+# saved model reads only the learners the ensemble weighs (`_read_learners`), and loads no library it does not need.
 from . import __version__
 from .core import LEVERS, LEVER_NAMES, CONTRACT, StudioRevenueError, lever_path, current_levers
 from .core import TEMP_MARK, temp_path, clean_stale_temps, apply_umask
@@ -24,8 +21,9 @@ from .features import (FeatureBuilder, FEATURES, MONOTONE, MIN_HISTORY, MAX_HORI
                                      SUPPORT_MIN, support_shares)
 
 # %% auto #0
-__all__ = ['log', 'MODEL_FORMAT', 'VALIDATION_MONTHS', 'LEARNERS', 'DEFAULT_PARAMS', 'RF_MAX_ROWS', 'MANIFEST', 'history_hash',
-           'progress_bar', 'manifest_digest', 'read_manifest', 'foreign_entries', 'check_replaceable', 'RevenueModel']
+__all__ = ['log', 'MODEL_FORMAT', 'VALIDATION_MONTHS', 'LEARNERS', 'DEFAULT_PARAMS', 'RF_MAX_ROWS', 'MANIFEST', 'LEARNER_FILES',
+           'TREE', 'history_hash', 'progress_bar', 'manifest_digest', 'read_manifest', 'foreign_entries',
+           'check_replaceable', 'RevenueModel']
 
 # %% ../nbs/30_ensemble.ipynb #f924e679
 log = logging.getLogger('studio_revenue')
@@ -46,9 +44,12 @@ def _make_learner(name, params, seed, n_jobs, n_rows: int | None = None):
     if name == 'random_forest' and n_rows and isinstance(share, float) and share * n_rows > RF_MAX_ROWS:
         p['max_samples'] = RF_MAX_ROWS  # a tree's size and cost follow its rows: cap them so the forest stops growing with the panel
     if name == 'xgboost':
+        import xgboost as xgb
         return xgb.XGBRegressor(**p, monotone_constraints=MONOTONE, tree_method='hist', random_state=seed, n_jobs=n_jobs)
     if name == 'lightgbm':
+        import lightgbm as lgb
         return lgb.LGBMRegressor(**p, monotone_constraints=list(MONOTONE), random_state=seed, n_jobs=n_jobs, verbose=-1)
+    from sklearn.ensemble import RandomForestRegressor
     return RandomForestRegressor(**p, monotonic_cst=list(MONOTONE), random_state=seed, n_jobs=n_jobs)
 
 def _learner_predict(name, learner, X):
@@ -132,6 +133,45 @@ def check_replaceable(model_dir: str | Path, overwrite: bool, what: str = 'model
     if not overwrite:
         raise StudioRevenueError(f"{what} {model_dir} exists and is not empty; pass --overwrite to replace it or choose another")
 
+# %% ../nbs/30_ensemble.ipynb #3ca9165c
+LEARNER_FILES = dict(xgboost='xgboost.ubj', lightgbm='lightgbm.txt', random_forest='random_forest.skops')
+TREE = 'sklearn.tree._tree.Tree'  # the one type in a forest's file that skops asks us to trust
+
+def _read_learner(model_dir: Path, name: str):
+    "One learner from its file in a model directory (skops loads only a forest and its trees: no code runs)."
+    path, where = model_dir / LEARNER_FILES[name], f"model directory {model_dir}"
+    try:
+        if name == 'xgboost':
+            import xgboost as xgb
+            booster = xgb.Booster(); booster.load_model(path)
+            return booster
+        if name == 'lightgbm':
+            import lightgbm as lgb
+            return lgb.Booster(model_file=str(path))
+        import skops.io as sio
+        from skops.io.exceptions import UntrustedTypesFoundException
+        try: forest = sio.load(path, trusted=[TREE])  # one pass: any other type skops does not trust stops the load
+        except UntrustedTypesFoundException:
+            unexpected = sorted(set(sio.get_untrusted_types(file=path)) - {TREE})
+            raise StudioRevenueError(f"{where}: {path.name} holds unexpected types {unexpected}; refusing to load it") from None
+        forest.n_jobs = 1
+        return forest
+    except StudioRevenueError: raise
+    except Exception as e: raise StudioRevenueError(f"{where}: cannot read the model files ({type(e).__name__}: {e}); retrain") from None
+
+class _Learners(dict):
+    "A saved model's learners by name: those the ensemble weighs are read at once, the others when first asked for."
+    def __init__(self, model_dir: Path, weights: dict | None):
+        super().__init__()
+        self.model_dir = model_dir
+        weighed = [n for n in LEARNERS if not isinstance(weights, dict) or not weights.get(n) == 0]
+        for name in weighed: self[name] = _read_learner(model_dir, name)
+
+    def __missing__(self, name):
+        if name not in LEARNERS: raise KeyError(name)
+        self[name] = learner = _read_learner(self.model_dir, name)
+        return learner
+
 # %% ../nbs/30_ensemble.ipynb #cbe86b88
 class RevenueModel:
     "Forward / what-if revenue model: accounting skeleton + XGBoost, LightGBM and RandomForest corrections."
@@ -171,6 +211,7 @@ class RevenueModel:
                  for n, l in early_learners.items()}
         actual = kv.revenue.to_numpy()
         A = np.column_stack([preds[n] / actual for n in LEARNERS])
+        from scipy.optimize import nnls
         w, _ = nnls(A, np.ones(len(actual)))
         w = w / w.sum() if w.sum() > 0 else np.full(len(LEARNERS), 1 / len(LEARNERS))
         self.weights_ = {n: round(float(x), 6) for n, x in zip(LEARNERS, w)}
@@ -270,6 +311,7 @@ class RevenueModel:
             xgb_model, lgb_model = self.learners_['xgboost'], self.learners_['lightgbm']
             (xgb_model.get_booster() if hasattr(xgb_model, 'get_booster') else xgb_model).save_model(tmp / 'xgboost.ubj')
             (lgb_model.booster_ if hasattr(lgb_model, 'booster_') else lgb_model).save_model(tmp / 'lightgbm.txt')
+            import skops.io as sio
             sio.dump(self.learners_['random_forest'], tmp / 'random_forest.skops', compression=zipfile.ZIP_DEFLATED)
             for name, write in (extras or {}).items(): write(tmp / name)
             man = self.manifest()
@@ -308,17 +350,7 @@ class RevenueModel:
             if hashlib.sha256(f.read_bytes()).hexdigest() != digest:
                 raise StudioRevenueError(f"{where}: {name} is damaged (its checksum does not match the manifest); retrain or restore it")
         self = cls(man['params'])
-        try:
-            booster = xgb.Booster(); booster.load_model(model_dir / 'xgboost.ubj')
-            rf_file = model_dir / 'random_forest.skops'
-            untrusted = sio.get_untrusted_types(file=rf_file)
-            unexpected = set(untrusted) - {'sklearn.tree._tree.Tree'}
-            if unexpected: raise StudioRevenueError(f"{where}: random_forest.skops holds unexpected types {sorted(unexpected)}; refusing to load it")
-            rf = sio.load(rf_file, trusted=untrusted)
-            self.learners_ = dict(xgboost=booster, lightgbm=lgb.Booster(model_file=str(model_dir / 'lightgbm.txt')), random_forest=rf)
-        except StudioRevenueError: raise
-        except Exception as e: raise StudioRevenueError(f"{where}: cannot read the model files ({type(e).__name__}: {e}); retrain") from None
-        rf.n_jobs = 1
+        self.learners_ = _Learners(model_dir, man.get('weights'))
         try:
             self.builder_ = FeatureBuilder.from_dict(man['builder'])
             self.weights_, self.validation_, self.training_, self.manifest_ = man['weights'], man['validation'], man['training'], man

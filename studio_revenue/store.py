@@ -16,9 +16,9 @@ from .core import StudioRevenueError, CONTRACT, validate_history, load_history
 
 # %% auto #0
 __all__ = ['log', 'STORE_FILE', 'VALUE_COLUMNS', 'KEY_COLUMNS', 'HEAD', 'metadata', 'studios_table', 'history_table',
-           'revisions_table', 'ingests_table', 'LOG_TABLES', 'log_tables', 'BUSY_TIMEOUT_MS', 'StoreUnavailable',
-           'project_home', 'store_url', 'safe_url', 'migrate', 'Store', 'open_store', 'IngestResult', 'ingest',
-           'read_history', 'log_answer', 'logged_answers', 'store_simulator']
+           'revisions_table', 'ingests_table', 'LOG_TABLES', 'log_tables', 'BUSY_TIMEOUT_MS', 'VERSION_TABLE',
+           'StoreUnavailable', 'project_home', 'store_url', 'safe_url', 'migrate', 'Store', 'open_store',
+           'IngestResult', 'ingest', 'read_history', 'log_answer', 'logged_answers', 'store_simulator']
 
 # %% ../nbs/92_store.ipynb #3a80fc38
 log = logging.getLogger('studio_revenue')
@@ -41,29 +41,38 @@ def safe_url(url: str) -> str:
     except Exception: return '<unparseable DATABASE_URL>'
 
 # %% ../nbs/92_store.ipynb #07c244aa
-from .migrations.versions.v0002_revisions_logs import _answer_columns
+def _answer_columns():
+    "What every logged answer keeps: when, who asked, for which studio and data version, with which model, how long it took."
+    return [sa.Column('id', sa.Integer, primary_key=True, autoincrement=True),
+            sa.Column('created_at', sa.DateTime(timezone=True), nullable=False, index=True),
+            sa.Column('studio_id', sa.String(100), nullable=False, index=True),
+            sa.Column('data_version', sa.Integer, nullable=True), sa.Column('data_source', sa.String(1000), nullable=False),
+            sa.Column('model_version', sa.String(100), nullable=True), sa.Column('model_ref', sa.String(1000), nullable=True),
+            sa.Column('model_info', sa.JSON, nullable=True), sa.Column('base_month', sa.Date, nullable=True),
+            sa.Column('inputs', sa.JSON, nullable=False), sa.Column('outputs', sa.JSON, nullable=False),
+            sa.Column('latency_ms', sa.Float, nullable=False), sa.Column('source', sa.String(50), nullable=False)]
+
 VALUE_COLUMNS = tuple(c for c in CONTRACT if c not in ('studio_id', 'month', 'studio_type'))
 KEY_COLUMNS = ('studio_id', 'month')
 HEAD = '0002'
 metadata = sa.MetaData()
+_text = lambda name, n: sa.Column(name, sa.String(n), nullable=False)
+_when = lambda name: sa.Column(name, sa.DateTime(timezone=True), nullable=False)
+_count = lambda name: sa.Column(name, sa.Integer, nullable=False)
+_provenance = lambda: [_when('ingested_at'), _text('ingested_by', 200), _text('source_file', 1000)]
 studios_table = sa.Table('studios', metadata, sa.Column('studio_id', sa.String(100), primary_key=True),
-                         sa.Column('studio_type', sa.String(100)), sa.Column('created_at', sa.DateTime(timezone=True)),
-                         sa.Column('data_version', sa.Integer))
-_meta = ('ingested_at', 'ingested_by', 'source_file')
+                         _text('studio_type', 100), _when('created_at'), _count('data_version'))
 history_table = sa.Table('history', metadata, sa.Column('studio_id', sa.String(100), primary_key=True),
                          sa.Column('month', sa.Date, primary_key=True), *[sa.Column(c, sa.Float) for c in VALUE_COLUMNS],
-                         sa.Column('revision', sa.Integer), sa.Column('ingested_at', sa.DateTime(timezone=True)),
-                         sa.Column('ingested_by', sa.String(200)), sa.Column('source_file', sa.String(1000)))
+                         _count('revision'), *_provenance())
 revisions_table = sa.Table('history_revisions', metadata, sa.Column('studio_id', sa.String(100), primary_key=True),
                            sa.Column('month', sa.Date, primary_key=True), sa.Column('revision', sa.Integer, primary_key=True),
-                           *[sa.Column(c, sa.Float) for c in VALUE_COLUMNS], sa.Column('ingested_at', sa.DateTime(timezone=True)),
-                           sa.Column('ingested_by', sa.String(200)), sa.Column('source_file', sa.String(1000)),
-                           sa.Column('superseded_at', sa.DateTime(timezone=True)))
-ingests_table = sa.Table('ingests', metadata, sa.Column('id', sa.Integer, primary_key=True), sa.Column('created_at', sa.DateTime(timezone=True)),
-                         sa.Column('ingested_by', sa.String(200)), sa.Column('source_file', sa.String(1000)), sa.Column('file_sha256', sa.String(64)),
-                         *[sa.Column(c, sa.Integer) for c in ('rows', 'inserted', 'revised', 'unchanged')])
+                           *[sa.Column(c, sa.Float) for c in VALUE_COLUMNS], *_provenance(), _when('superseded_at'))
+ingests_table = sa.Table('ingests', metadata, sa.Column('id', sa.Integer, primary_key=True), _when('created_at'),
+                         _text('ingested_by', 200), _text('source_file', 1000), _text('file_sha256', 64),
+                         *[_count(c) for c in ('rows', 'inserted', 'revised', 'unchanged')])
 LOG_TABLES = {'forecast': 'prediction_log', 'goal_seek': 'goal_seek_log', 'scenario': 'scenarios'}
-log_tables = {kind: sa.Table(name, metadata, *([sa.Column('name', sa.String(200))] if kind == 'scenario' else []), *_answer_columns())
+log_tables = {kind: sa.Table(name, metadata, *([_text('name', 200)] if kind == 'scenario' else []), *_answer_columns())
               for kind, name in LOG_TABLES.items()}
 
 # %% ../nbs/92_store.ipynb #dc3b08d5
@@ -92,16 +101,20 @@ def _alembic_config():
     return cfg
 
 # %% ../nbs/92_store.ipynb #509bfd4f
+VERSION_TABLE = 'alembic_version'  # where Alembic records the migration a database is at
+
 def _revision(conn) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-    return MigrationContext.configure(conn).get_current_revision()
+    "The migration the store is at (None: an empty database), read from Alembic's table without importing Alembic."
+    if not sa.inspect(conn).has_table(VERSION_TABLE): return None
+    heads = sorted(conn.exec_driver_sql(f'SELECT version_num FROM {VERSION_TABLE}').scalars())
+    return ','.join(heads) or None  # several heads never equal HEAD: `migrate` hands them to Alembic, which names the fault
 
 def migrate(engine: sa.Engine, to: str = 'head') -> str:
     "Upgrade the store's schema to `to` (default the newest), keeping every row; returns the revision it is at."
+    with engine.connect() as conn:
+        if to == 'head' and _revision(conn) == HEAD: return HEAD  # the usual case: Alembic is not even imported
     logging.getLogger('alembic').setLevel(logging.WARNING)
     from alembic import command
-    with engine.connect() as conn:
-        if to == 'head' and _revision(conn) == HEAD: return HEAD
     cfg = _alembic_config()
     with engine.begin() as conn:
         if conn.dialect.name == 'postgresql': conn.exec_driver_sql('SELECT pg_advisory_xact_lock(7246013)')
