@@ -219,7 +219,14 @@ def _bookable(model, studio_history, plan, H, box, members_now=None, enough=lamb
     out[i_a] = min(plan[i_a], max(box.low.iloc[i_a], round(fill, 4)))
     same = np.allclose(b.plan_visits(ctx, _held(out, H), members), visits, rtol=1e-9)
     if not same: out[i_a] = plan[i_a]  # the fill is cut only when the model counts the very same visits
-    return out
+    return _bookable_every_month(out, visits, box, box.current.iloc[i_a], i_c, i_a, enough)
+
+def _bookable_every_month(plan, visits, box, fill_now, i_c, i_a, enough):
+    "A held plan's fill cut to the visits of its least bookable month (members grow, the plan does not): when still `enough`, or the target is out of reach anyway (best achievable)."
+    fill = math.floor(float(visits.min()) / max(plan[i_c], 1e-9) / 1e-4 + 1e-6) * 1e-4
+    out = np.array(plan, float)
+    out[i_a] = min(plan[i_a], max(box.low.iloc[i_a], fill_now, fill))  # never below today's fill, which members did book
+    return out if enough(out) or not enough(plan) else plan
 
 def _outside_support(model, studio_history, plan, current, H, members_now=None) -> list[dict]:
     "Levers the plan moves where fewer than SUPPORT_MIN of the training studio-months are near (value or change)."
