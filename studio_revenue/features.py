@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy.optimize import lsq_linear
+from fastcore.basics import patch
 from scipy.stats import gaussian_kde, norm
 from .core import LEVERS, LEVER_NAMES, StudioRevenueError
 
@@ -223,8 +224,8 @@ def elasticity_mixture(b: np.ndarray, # (studios, k) each studio's whole-history
 
 
 # %% ../nbs/20_features.ipynb #a10d0003
-def mixed_elasticities(logy, logX, mixture: dict, noise: float, width: int = SKELETON_WINDOW) -> np.ndarray:
-    "Per month (T, k): the studio's elasticities under the mixture prior — each kind's ridge answer, weighted by its evidence."
+def mixed_elasticities(logy, logX, mixture: dict, noise: float, width: int = SKELETON_WINDOW, kinds: bool = False):
+    "Per month (T, k): the studio's elasticities under the mixture prior — each kind's ridge answer, weighted by its evidence (`kinds`: also each kind's answer (T, C, k) and weight (T, C))."
     Yc, Xc, _ = _window_design(logy, logX, width)
     XX, XY, YY = np.einsum('twi,twj->tij', Xc, Xc) / noise, np.einsum('twi,tw->ti', Xc, Yc) / noise, (Yc ** 2).sum(1) / noise
     post, logw = [], []
@@ -238,7 +239,8 @@ def mixed_elasticities(logy, logX, mixture: dict, noise: float, width: int = SKE
     logw = np.array(logw)
     p = np.exp(logw - logw.max(0))
     p /= p.sum(0)
-    return np.clip((p[..., None] * np.array(post)).sum(0), 0, MAX_ELASTICITY)
+    mean = np.clip((p[..., None] * np.array(post)).sum(0), 0, MAX_ELASTICITY)
+    return (mean, np.clip(np.array(post), 0, MAX_ELASTICITY).transpose(1, 0, 2), p.T) if kinds else mean
 
 
 # %% ../nbs/20_features.ipynb #a10d0005
@@ -360,7 +362,7 @@ class FeatureBuilder:
         p = self.parts_[name]
         logy = np.where(part > 0, np.log(np.maximum(part, 1e-300)) - np.log(p['season'][calendar - 1]), np.nan)
         if p.get('mixture') is not None:
-            return mixed_elasticities(logy, np.log(np.maximum(D, 1e-9)), p['mixture'], float(p['noise'][0]))
+            return mixed_elasticities(logy, np.log(np.maximum(D, 1e-9)), p['mixture'], float(p['noise'][0]), kinds=True)
         return shrunk_elasticities(logy, np.log(np.maximum(D, 1e-9)), p['elasticity'], float(p['noise'][0]), p['spread'])
 
     def context(self, studio_history: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -377,6 +379,8 @@ class FeatureBuilder:
         if names is None: raise StudioRevenueError("this studio's data lack the revenue component columns the model was trained with "
                                                    f"({', '.join(COMPONENT_COLUMNS)})")
         E = {n: self._studio_elasticities(n, parts[n], D, calendar) for n in names}
+        kinds = {n: E[n][1:] for n in names if isinstance(E[n], tuple)}  # each kind's elasticities and weight, where kinds exist
+        E = {n: e[0] if isinstance(e, tuple) else e for n, e in E.items()}
         DW = np.stack([_windows(D[:, j], W, 1.0) for j in range(D.shape[1])], -1)
         calW, inW = _windows(calendar.astype(float), W, 1.0).astype(int), _windows(np.ones(len(m)), W, 0.0)
         levels = {n: sum_w(np.maximum(parts[n], 0)) / np.maximum((inW * self._part_shape(n, DW, calW, E[n][:, None])).sum(1), 1e-12)
@@ -405,6 +409,7 @@ class FeatureBuilder:
         ctx['ceiling_weight'] = np.interp(self._evidence(h, D=D), Z_GRID, self.ceiling_curve_) if self.ceiling_ else np.zeros(len(m))
         if getattr(self, 'decide_ceiling_', False): ctx['ceiling_weight'] = (ctx['ceiling_weight'] >= 0.5).astype(float)  # goal seek
         for n in names: ctx[f'level_{n}'], ctx[f'elasticity_{n}'] = levels[n], E[n]
+        for n, (e, w) in kinds.items(): ctx[f'kinds_{n}'], ctx[f'kind_weight_{n}'] = e, w
         for n in LEVER_NAMES: ctx[f'now_{n}'] = h[LEVERS[n].column].to_numpy(float)
         return ctx
 
@@ -421,11 +426,8 @@ class FeatureBuilder:
         w = ctx['ceiling_weight'][:, None]  # the studio's P(ceiling | evidence)
         return w * np.minimum(visits, cap) + (1 - w) * visits
 
-    def horizon(self, ctx: dict[str, np.ndarray], # contexts of k origins (`context`, rows selected)
-                paths: np.ndarray,                # (k, H, levers) lever values of the H months after each origin
-                members_now: np.ndarray | None = None, # override of the members at each origin (k,)
-               ) -> Horizon:
-        "The skeleton and the model inputs for H months after each origin under the given lever paths."
+    def _plan_drivers(self, ctx, paths, members_now=None):
+        "Members now, members and visits (k, H) of the plan, its DRIVERS (k, H, DRIVERS) and target calendar months."
         k, H, _ = paths.shape
         m0 = ctx['members'] if members_now is None else np.asarray(members_now, float)
         members = np.empty((k, H))
@@ -433,11 +435,20 @@ class FeatureBuilder:
         for j in range(H):
             current = current * paths[:, j, _IX['retention_rate']] + paths[:, j, _IX['new_members_monthly']]
             members[:, j] = current
-        horizons = np.arange(1, H + 1)
-        target_month = (ctx['origin_month'][:, None] + horizons[None] - 1) % 12 + 1
+        target_month = (ctx['origin_month'][:, None] + np.arange(1, H + 1)[None] - 1) % 12 + 1
         visits = self.plan_visits(ctx, paths, members)
         D = np.stack([visits, members, paths[:, :, _IX['upsell_rate']], paths[:, :, _IX['avg_ticket_price']],
                       paths[:, :, _IX['staff_utilization_rate']]], -1)
+        return m0, members, visits, D, target_month
+
+    def horizon(self, ctx: dict[str, np.ndarray], # contexts of k origins (`context`, rows selected)
+                paths: np.ndarray,                # (k, H, levers) lever values of the H months after each origin
+                members_now: np.ndarray | None = None, # override of the members at each origin (k,)
+               ) -> Horizon:
+        "The skeleton and the model inputs for H months after each origin under the given lever paths."
+        k, H, _ = paths.shape
+        m0, members, visits, D, target_month = self._plan_drivers(ctx, paths, members_now)
+        horizons = np.arange(1, H + 1)
         other = sum(ctx[f'level_{n}'][:, None] * self._part_shape(n, D, target_month, ctx[f'elasticity_{n}'][:, None]) for n in self.parts_)
         other = np.maximum(other, ctx['floor'][:, None])
         upsold = members * paths[:, :, _IX['upsell_rate']]
@@ -483,3 +494,24 @@ class FeatureBuilder:
         if not Xs: raise StudioRevenueError(f"no studio has the {MIN_HISTORY + 1} months of history training needs "
                                             f"({MIN_HISTORY} to learn from and one to predict)")
         return np.vstack(Xs), np.concatenate(ys), pd.concat(keys, ignore_index=True)
+
+# %% ../nbs/20_features.ipynb #a10d000a
+@patch
+def kind_range(self: FeatureBuilder, ctx: dict, paths: np.ndarray, members_now=None, tail: float = 0.05):
+    "Other revenue (k, H) at its lowest and highest over each part's kinds of elasticity with weight > `tail`; None without kinds."
+    names = [n for n in self.parts_ if f'kinds_{n}' in ctx]
+    if not names: return None
+    _, _, _, D, target_month = self._plan_drivers(ctx, paths, members_now)
+    now = np.column_stack([ctx['visits'], ctx['members'], ctx['now_upsell_rate'], ctx['price'], ctx['now_staff_utilization_rate']])
+    step = np.log(np.maximum(D, 1e-9)) - np.log(np.maximum(now, 1e-9))[:, None]  # (k, H, DRIVERS) from today
+    lo = hi = 0.0
+    for n in self.parts_:
+        e = ctx[f'elasticity_{n}']
+        base = ctx[f'level_{n}'][:, None] * self._part_shape(n, D, target_month, e[:, None])
+        if n not in names: lo, hi = lo + base, hi + base; continue
+        K, w = ctx[f'kinds_{n}'], ctx[f'kind_weight_{n}']  # (k, C, DRIVERS), (k, C)
+        f = np.exp(np.einsum('khd,kcd->kch', step, K - e[:, None]))  # each kind's answer over the average's
+        f = np.where((w > tail)[..., None], f, 1.0)
+        lo, hi = lo + base * np.minimum(f.min(1), 1), hi + base * np.maximum(f.max(1), 1)
+    return np.maximum(lo, ctx['floor'][:, None]), np.maximum(hi, ctx['floor'][:, None])
+
