@@ -8,15 +8,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy.optimize import lsq_linear
+from fastcore.basics import patch
 from scipy.stats import gaussian_kde, norm
 from .core import LEVERS, LEVER_NAMES, StudioRevenueError
 
 # %% auto #0
 __all__ = ['LEVER_COLUMNS', 'MIN_HISTORY', 'MAX_HORIZON', 'SKELETON_WINDOW', 'RATIO_LAGS', 'COMPONENT_COLUMNS',
            'CONTEXT_FEATURES', 'PLAN_FEATURES', 'FEATURES', 'MONOTONE', 'DRIVERS', 'MAX_ELASTICITY', 'SATURATION',
-           'MEMBER_PULL', 'HETEROGENEITY', 'EVIDENCE_STRONG', 'Z_GRID', 'SUPPORT_NEAR', 'SUPPORT_MIN',
+           'MEMBER_PULL', 'HETEROGENEITY', 'EVIDENCE_STRONG', 'Z_GRID', 'SUPPORT_NEAR', 'SUPPORT_MIN', 'MAX_KINDS',
            'learn_structure', 'support_grids', 'support_shares', 'ceiling_evidence', 'ceiling_curve',
-           'shrunk_elasticities', 'elasticity_spread', 'Horizon', 'FeatureBuilder']
+           'shrunk_elasticities', 'elasticity_spread', 'elasticity_mixture', 'mixed_elasticities', 'studio_season',
+           'Horizon', 'FeatureBuilder']
 
 # %% ../nbs/20_features.ipynb #a6ca0bc3
 LEVER_COLUMNS = tuple(LEVERS[n].column for n in LEVER_NAMES)
@@ -169,8 +171,8 @@ def shrunk_elasticities(logy, logX, pooled, noise: float, spread, width: int = S
     rhs = np.einsum('twi,tw->ti', Xc, Yc) / noise + np.asarray(pooled, float) / np.asarray(spread, float)
     return np.clip(np.linalg.solve(A, rhs[..., None])[..., 0], 0, MAX_ELASTICITY)
 
-def elasticity_spread(history: pd.DataFrame, part: np.ndarray, season: np.ndarray, pooled) -> tuple[float, np.ndarray]:
-    "A part's within-studio noise variance (inflated for autocorrelated months) and the between-studio variance of each elasticity."
+def elasticity_spread(history: pd.DataFrame, part: np.ndarray, season: np.ndarray, pooled) -> tuple[float, np.ndarray, dict]:
+    "A part's within-studio noise variance (inflated for autocorrelated months), the between-studio variance of each elasticity and their mixture prior."
     D, cal = np.log(np.maximum(_drivers(history), 1e-9)), history.month.dt.month.to_numpy()
     logy = np.where(part > 0, np.log(np.maximum(part, 1e-300)) - np.log(season[cal - 1]), np.nan)
     b, v, rss, dof, lag = [], [], 0.0, 0, [0.0, 0.0]
@@ -184,14 +186,80 @@ def elasticity_spread(history: pd.DataFrame, part: np.ndarray, season: np.ndarra
         r = (Yc - Xc @ bs)[Yc != 0]
         rss, dof, lag = rss + float(r @ r), dof + n - D.shape[1] - 1, [lag[0] + float(r[1:] @ r[:-1]), lag[1] + float(r @ r)]
         b.append(bs); v.append(np.diag(inv))
-    if len(b) < 10: return 1.0, np.full(D.shape[1], 1e-6)
+    if len(b) < 10: return 1.0, np.full(D.shape[1], 1e-6), None
     rho = float(np.clip(lag[0] / lag[1], 0, 0.9))  # months are not independent: fewer effective months, more sampling noise
     noise, b, v = rss / dof * (1 + rho) / (1 - rho), np.array(b), np.array(v)
     keep = v <= np.quantile(v, 0.75, axis=0)  # studios whose months pin the elasticity down
     dev = np.where(keep, (b - np.asarray(pooled)) ** 2 - noise * v, np.nan)
     # studios that share one structure stray by their noise alone (median squared z of χ²(1): 0.455); only a clear excess counts
     varies = np.median((b - np.asarray(pooled)) ** 2 / (noise * v), axis=0) / 0.455 > HETEROGENEITY
-    return noise, np.where(varies, np.maximum(np.nanmean(dev, axis=0), 1e-6), 1e-12)  # 1e-12: the pooled elasticity, to ~1e-10
+    spread = np.where(varies, np.maximum(np.nanmean(dev, axis=0), 1e-6), 1e-12)  # 1e-12: the pooled elasticity, to ~1e-10
+    return noise, spread, elasticity_mixture(b, v, noise, pooled, spread)
+
+
+# %% ../nbs/20_features.ipynb #a10d0002
+MAX_KINDS = 4  # kinds of economics a panel's elasticities may come in
+
+def elasticity_mixture(b: np.ndarray, # (studios, k) each studio's whole-history elasticities
+                       v: np.ndarray, # (studios, k) their sampling variances / noise
+                       noise: float, pooled, spread) -> dict | None:
+    "The kinds (weights, means, spreads) the studios' elasticities come in, on the drivers whose elasticity varies; None: one kind."
+    from sklearn.mixture import GaussianMixture
+    varies = np.asarray(spread) > 1e-9
+    if not varies.any(): return None
+    precise = (v[:, varies] <= np.quantile(v[:, varies], 0.75, axis=0)).all(1)  # studios whose months pin them down
+    x = b[precise][:, varies]
+    if len(x) < 10 * MAX_KINDS: return None
+    fits = [GaussianMixture(c, covariance_type='diag', random_state=0, n_init=2).fit(x) for c in range(1, MAX_KINDS + 1)]
+    best = min(fits, key=lambda g: g.bic(x))
+    if best.n_components == 1: return None
+    means = np.tile(np.asarray(pooled, float), (best.n_components, 1))
+    means[:, varies] = np.clip(best.means_, 0, MAX_ELASTICITY)
+    spreads = np.full_like(means, 1e-12)
+    # a kind's spread: its studios' scatter less their typical sampling noise, but never below a quarter of the scatter —
+    # the noise is inflated for autocorrelated months, and a kind pinned to one value would overrule the studio's own months
+    sampling = noise * np.median(v[precise][:, varies], axis=0)
+    spreads[:, varies] = np.maximum(best.covariances_ - sampling, best.covariances_ / 4)
+    return dict(weights=best.weights_.astype(float), means=means, spreads=spreads)
+
+
+# %% ../nbs/20_features.ipynb #a10d0003
+def mixed_elasticities(logy, logX, mixture: dict, noise: float, width: int = SKELETON_WINDOW, kinds: bool = False):
+    "Per month (T, k): the studio's elasticities under the mixture prior — each kind's ridge answer, weighted by its evidence (`kinds`: also each kind's answer (T, C, k) and weight (T, C))."
+    Yc, Xc, _ = _window_design(logy, logX, width)
+    XX, XY, YY = np.einsum('twi,twj->tij', Xc, Xc) / noise, np.einsum('twi,tw->ti', Xc, Yc) / noise, (Yc ** 2).sum(1) / noise
+    post, logw = [], []
+    for w, mu, s in zip(mixture['weights'], np.asarray(mixture['means']), np.asarray(mixture['spreads'])):
+        A = XX + np.diag(1 / s)
+        r = XY - XX @ mu  # X'(y − Xμ)/noise
+        d = np.linalg.solve(A, r[..., None])[..., 0]
+        post.append(mu + d)
+        resid = YY - 2 * XY @ mu + np.einsum('i,tij,j->t', mu, XX, mu)  # |y − Xμ|²/noise
+        logw.append(np.log(w) - 0.5 * (resid - (r * d).sum(1) + np.linalg.slogdet(A)[1] + np.log(s).sum()))
+    logw = np.array(logw)
+    p = np.exp(logw - logw.max(0))
+    p /= p.sum(0)
+    mean = np.clip((p[..., None] * np.array(post)).sum(0), 0, MAX_ELASTICITY)
+    return (mean, np.clip(np.array(post), 0, MAX_ELASTICITY).transpose(1, 0, 2), p.T) if kinds else mean
+
+
+# %% ../nbs/20_features.ipynb #a10d0005
+def studio_season(history: pd.DataFrame, part: np.ndarray, season: np.ndarray, rounds: int = 6) -> np.ndarray:
+    "A part's calendar index (mean 1) learned with each studio's own whole-history elasticities instead of pooled ones."
+    D, cal = np.log(np.maximum(_drivers(history), 1e-9)), history.month.dt.month.to_numpy()
+    raw = np.where(part > 0, np.log(np.maximum(part, 1e-300)), np.nan)
+    groups = list(history.groupby('studio_id', sort=False).indices.values())
+    for _ in range(rounds):
+        logy, resid = raw - np.log(season[cal - 1]), np.full(len(raw), np.nan)
+        for idx in groups:
+            Yc, Xc, n = _window_design(logy[idx], D[idx], len(idx))
+            if int(n[-1]) <= D.shape[1] + 2: continue
+            b = np.linalg.lstsq(Xc[-1], Yc[-1], rcond=None)[0]
+            resid[idx] = np.where(np.isnan(logy[idx]), np.nan, Yc[-1] - Xc[-1] @ b)
+        step = pd.Series(resid).groupby(cal).mean().reindex(range(1, 13)).fillna(0.0).to_numpy()
+        season = season * np.exp(step)
+        season = season / season.mean()
+    return season
 
 
 # %% ../nbs/20_features.ipynb #ced4bd17
@@ -210,6 +278,9 @@ class Horizon:
 _PART_FIELDS = ('elasticity', 'season', 'noise', 'spread')
 _OLD_PART = dict(elasticity=None, season=None, noise=[1.0], spread=[1e-12] * len(DRIVERS))  # models saved before partial pooling: the pooled elasticities
 
+def _mixture_dict(m) -> dict:
+    return {} if m is None else dict(mixture={f: np.asarray(x, float).tolist() for f, x in m.items()})
+
 class FeatureBuilder:
     "Turns studio histories and lever plans into the skeleton and the ensemble's inputs."
     def fit(self, history: pd.DataFrame): # a validated history (`load_history`)
@@ -218,8 +289,11 @@ class FeatureBuilder:
         learned = learn_structure(history, self._parts(history))
         self.parts_ = {k: dict(elasticity=v['elasticity'], season=v['season']) for k, v in learned['parts'].items()}
         for k, y in self._parts(history).items():  # how far each studio's own elasticities may stray from the pooled ones
-            noise, spread = elasticity_spread(history, y, self.parts_[k]['season'], self.parts_[k]['elasticity'])
-            self.parts_[k].update(noise=np.array([noise]), spread=spread)
+            noise, spread, mixture = elasticity_spread(history, y, self.parts_[k]['season'], self.parts_[k]['elasticity'])
+            if mixture is not None:  # studios come in kinds: the calendar index learned with their own elasticities
+                self.parts_[k]['season'] = studio_season(history, y, self.parts_[k]['season'])
+                noise, spread, mixture = elasticity_spread(history, y, self.parts_[k]['season'], self.parts_[k]['elasticity'])
+            self.parts_[k].update(noise=np.array([noise]), spread=spread, mixture=mixture)
         self.visits_per_class_, self.visits_per_member_ = learned['visits_per_class'], learned['visits_per_member']
         # the data show no full gain from more classes: visits lag the schedule, or follow members with the schedule held
         self.ceiling_ = bool(self.visits_per_class_ < SATURATION or self.visits_per_member_ > MEMBER_PULL)
@@ -259,7 +333,9 @@ class FeatureBuilder:
         return dict(components=self.components_, studio_types=self.studio_types_, visits_per_class=self.visits_per_class_,
                     visits_per_member=self.visits_per_member_,
                     ceiling=self.ceiling_, visit_season=[float(x) for x in self.visit_season_],
-                    ceiling_curve=[float(x) for x in self.ceiling_curve_], support=self.support_, parts={k: {f: [float(x) for x in v[f]] for f in _PART_FIELDS} for k, v in self.parts_.items()})
+                    ceiling_curve=[float(x) for x in self.ceiling_curve_], support=self.support_,
+                    parts={k: {f: [float(x) for x in v[f]] for f in _PART_FIELDS} | _mixture_dict(v.get('mixture'))
+                           for k, v in self.parts_.items()})
 
     @classmethod
     def from_dict(cls, d: dict):
@@ -268,6 +344,8 @@ class FeatureBuilder:
         self.components_, self.studio_types_, self.ceiling_ = bool(d['components']), list(d['studio_types']), bool(d['ceiling'])
         self.visits_per_class_, self.visits_per_member_, self.support_ = float(d['visits_per_class']), float(d['visits_per_member']), d['support']
         self.parts_ = {k: {f: np.asarray(v.get(f, _OLD_PART[f]), float) for f in _PART_FIELDS} for k, v in d['parts'].items()}
+        for k, v in d['parts'].items():  # models saved before the mixture prior: one kind
+            self.parts_[k]['mixture'] = {f: np.asarray(x, float) for f, x in v['mixture'].items()} if v.get('mixture') else None
         self.season_ = next(iter(self.parts_.values()))['season']
         self.visit_season_ = np.asarray(d.get('visit_season', np.ones(12)), float)
         self.ceiling_curve_ = np.asarray(d.get('ceiling_curve', np.ones_like(Z_GRID)), float)  # older models: the panel's decision
@@ -283,6 +361,8 @@ class FeatureBuilder:
         "(months, DRIVERS): the studio's own elasticities of a part at each month, shrunk towards the pooled ones."
         p = self.parts_[name]
         logy = np.where(part > 0, np.log(np.maximum(part, 1e-300)) - np.log(p['season'][calendar - 1]), np.nan)
+        if p.get('mixture') is not None:
+            return mixed_elasticities(logy, np.log(np.maximum(D, 1e-9)), p['mixture'], float(p['noise'][0]), kinds=True)
         return shrunk_elasticities(logy, np.log(np.maximum(D, 1e-9)), p['elasticity'], float(p['noise'][0]), p['spread'])
 
     def context(self, studio_history: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -299,6 +379,8 @@ class FeatureBuilder:
         if names is None: raise StudioRevenueError("this studio's data lack the revenue component columns the model was trained with "
                                                    f"({', '.join(COMPONENT_COLUMNS)})")
         E = {n: self._studio_elasticities(n, parts[n], D, calendar) for n in names}
+        kinds = {n: E[n][1:] for n in names if isinstance(E[n], tuple)}  # each kind's elasticities and weight, where kinds exist
+        E = {n: e[0] if isinstance(e, tuple) else e for n, e in E.items()}
         DW = np.stack([_windows(D[:, j], W, 1.0) for j in range(D.shape[1])], -1)
         calW, inW = _windows(calendar.astype(float), W, 1.0).astype(int), _windows(np.ones(len(m)), W, 0.0)
         levels = {n: sum_w(np.maximum(parts[n], 0)) / np.maximum((inW * self._part_shape(n, DW, calW, E[n][:, None])).sum(1), 1e-12)
@@ -327,6 +409,7 @@ class FeatureBuilder:
         ctx['ceiling_weight'] = np.interp(self._evidence(h, D=D), Z_GRID, self.ceiling_curve_) if self.ceiling_ else np.zeros(len(m))
         if getattr(self, 'decide_ceiling_', False): ctx['ceiling_weight'] = (ctx['ceiling_weight'] >= 0.5).astype(float)  # goal seek
         for n in names: ctx[f'level_{n}'], ctx[f'elasticity_{n}'] = levels[n], E[n]
+        for n, (e, w) in kinds.items(): ctx[f'kinds_{n}'], ctx[f'kind_weight_{n}'] = e, w
         for n in LEVER_NAMES: ctx[f'now_{n}'] = h[LEVERS[n].column].to_numpy(float)
         return ctx
 
@@ -343,11 +426,8 @@ class FeatureBuilder:
         w = ctx['ceiling_weight'][:, None]  # the studio's P(ceiling | evidence)
         return w * np.minimum(visits, cap) + (1 - w) * visits
 
-    def horizon(self, ctx: dict[str, np.ndarray], # contexts of k origins (`context`, rows selected)
-                paths: np.ndarray,                # (k, H, levers) lever values of the H months after each origin
-                members_now: np.ndarray | None = None, # override of the members at each origin (k,)
-               ) -> Horizon:
-        "The skeleton and the model inputs for H months after each origin under the given lever paths."
+    def _plan_drivers(self, ctx, paths, members_now=None):
+        "Members now, members and visits (k, H) of the plan, its DRIVERS (k, H, DRIVERS) and target calendar months."
         k, H, _ = paths.shape
         m0 = ctx['members'] if members_now is None else np.asarray(members_now, float)
         members = np.empty((k, H))
@@ -355,11 +435,20 @@ class FeatureBuilder:
         for j in range(H):
             current = current * paths[:, j, _IX['retention_rate']] + paths[:, j, _IX['new_members_monthly']]
             members[:, j] = current
-        horizons = np.arange(1, H + 1)
-        target_month = (ctx['origin_month'][:, None] + horizons[None] - 1) % 12 + 1
+        target_month = (ctx['origin_month'][:, None] + np.arange(1, H + 1)[None] - 1) % 12 + 1
         visits = self.plan_visits(ctx, paths, members)
         D = np.stack([visits, members, paths[:, :, _IX['upsell_rate']], paths[:, :, _IX['avg_ticket_price']],
                       paths[:, :, _IX['staff_utilization_rate']]], -1)
+        return m0, members, visits, D, target_month
+
+    def horizon(self, ctx: dict[str, np.ndarray], # contexts of k origins (`context`, rows selected)
+                paths: np.ndarray,                # (k, H, levers) lever values of the H months after each origin
+                members_now: np.ndarray | None = None, # override of the members at each origin (k,)
+               ) -> Horizon:
+        "The skeleton and the model inputs for H months after each origin under the given lever paths."
+        k, H, _ = paths.shape
+        m0, members, visits, D, target_month = self._plan_drivers(ctx, paths, members_now)
+        horizons = np.arange(1, H + 1)
         other = sum(ctx[f'level_{n}'][:, None] * self._part_shape(n, D, target_month, ctx[f'elasticity_{n}'][:, None]) for n in self.parts_)
         other = np.maximum(other, ctx['floor'][:, None])
         upsold = members * paths[:, :, _IX['upsell_rate']]
@@ -405,3 +494,24 @@ class FeatureBuilder:
         if not Xs: raise StudioRevenueError(f"no studio has the {MIN_HISTORY + 1} months of history training needs "
                                             f"({MIN_HISTORY} to learn from and one to predict)")
         return np.vstack(Xs), np.concatenate(ys), pd.concat(keys, ignore_index=True)
+
+# %% ../nbs/20_features.ipynb #a10d000a
+@patch
+def kind_range(self: FeatureBuilder, ctx: dict, paths: np.ndarray, members_now=None, tail: float = 0.05):
+    "Other revenue (k, H) at its lowest and highest over each part's kinds of elasticity with weight > `tail`; None without kinds."
+    names = [n for n in self.parts_ if f'kinds_{n}' in ctx]
+    if not names: return None
+    _, _, _, D, target_month = self._plan_drivers(ctx, paths, members_now)
+    now = np.column_stack([ctx['visits'], ctx['members'], ctx['now_upsell_rate'], ctx['price'], ctx['now_staff_utilization_rate']])
+    step = np.log(np.maximum(D, 1e-9)) - np.log(np.maximum(now, 1e-9))[:, None]  # (k, H, DRIVERS) from today
+    lo = hi = 0.0
+    for n in self.parts_:
+        e = ctx[f'elasticity_{n}']
+        base = ctx[f'level_{n}'][:, None] * self._part_shape(n, D, target_month, e[:, None])
+        if n not in names: lo, hi = lo + base, hi + base; continue
+        K, w = ctx[f'kinds_{n}'], ctx[f'kind_weight_{n}']  # (k, C, DRIVERS), (k, C)
+        f = np.exp(np.einsum('khd,kcd->kch', step, K - e[:, None]))  # each kind's answer over the average's
+        f = np.where((w > tail)[..., None], f, 1.0)
+        lo, hi = lo + base * np.minimum(f.min(1), 1), hi + base * np.maximum(f.max(1), 1)
+    return np.maximum(lo, ctx['floor'][:, None]), np.maximum(hi, ctx['floor'][:, None])
+

@@ -16,7 +16,7 @@ from .intervals import ConformalIntervals
 
 # %% auto #0
 __all__ = ['DEFAULT_CONSTRAINTS', 'MAX_INCREASE', 'CONSTRAINT_KEYS', 'DEFAULT_EFFORT', 'PLAN_LABELS', 'RELATIVE_EFFORT',
-           'MAX_TARGET_RATIO', 'check_constraints', 'effort_weights', 'lower_quantile', 'goal_seek']
+           'BOOKABLE_DOUBT', 'MAX_TARGET_RATIO', 'check_constraints', 'effort_weights', 'lower_quantile', 'goal_seek']
 
 # %% ../nbs/60_goal_seek.ipynb #188a8868
 DEFAULT_CONSTRAINTS = dict(max_retention_increase=0.05, max_ticket_increase=20.0, max_new_members_increase=10)  # the seed's
@@ -214,12 +214,30 @@ def _bookable(model, studio_history, plan, H, box, members_now=None, enough=lamb
     out = np.array(plan, float)
     out[i_c] = min(plan[i_c], max(box.low.iloc[i_c], need))
     if not np.allclose(b.plan_visits(ctx, _held(out, H), members), visits, rtol=1e-9):  # P(ceiling) < 1: fewer visits counted
-        return out if enough(out) else np.array(plan, float)  # cut only while the plan still reaches the target
+        if enough(out): return out  # cut while the plan still reaches the target
+        if enough(plan) or not _ceiling_plausible(model, studio_history): return np.array(plan, float)
+        # the target is out of reach anyway and a ceiling is plausible: the best achievable plan asks for no spot members may not book
+        return _bookable_every_month(out, bookable, box, box.current.iloc[i_a], i_c, i_a, enough)
     fill = math.ceil(float(visits.max()) / max(out[i_c], 1e-9) / 1e-4 - 1e-6) * 1e-4  # then the fill those classes need
     out[i_a] = min(plan[i_a], max(box.low.iloc[i_a], round(fill, 4)))
     same = np.allclose(b.plan_visits(ctx, _held(out, H), members), visits, rtol=1e-9)
     if not same: out[i_a] = plan[i_a]  # the fill is cut only when the model counts the very same visits
-    return out
+    return _bookable_every_month(out, visits, box, box.current.iloc[i_a], i_c, i_a, enough)
+
+BOOKABLE_DOUBT = 0.05  # a ceiling this likely is plausible: the tail a 90 % range leaves on each side
+
+def _ceiling_plausible(model, studio_history) -> bool:
+    "Whether the studio's P(ceiling | evidence), before goal seek decides it, is at least BOOKABLE_DOUBT."
+    b = copy.copy(model.builder_)
+    b.decide_ceiling_ = False
+    return bool(b.context(studio_history.tail(SKELETON_WINDOW))['ceiling_weight'][-1] >= BOOKABLE_DOUBT)
+
+def _bookable_every_month(plan, visits, box, fill_now, i_c, i_a, enough):
+    "A held plan's fill cut to the visits of its least bookable month (members grow, the plan does not): when still `enough`, or the target is out of reach anyway (best achievable)."
+    fill = math.floor(float(visits.min()) / max(plan[i_c], 1e-9) / 1e-4 + 1e-6) * 1e-4
+    out = np.array(plan, float)
+    out[i_a] = min(plan[i_a], max(box.low.iloc[i_a], fill_now, fill))  # never below today's fill, which members did book
+    return out if enough(out) or not enough(plan) else plan
 
 def _outside_support(model, studio_history, plan, current, H, members_now=None) -> list[dict]:
     "Levers the plan moves where fewer than SUPPORT_MIN of the training studio-months are near (value or change)."

@@ -16,7 +16,7 @@ from .ensemble import RevenueModel, LEARNERS, _learner_predict
 
 # %% auto #0
 __all__ = ['INTERVALS_FILE', 'DEFAULT_LEVEL', 'MIN_CALIBRATION', 'EXTRAPOLATION_WIDTH', 'ConformalIntervals', 'calibrate',
-           'plan_bounds', 'ceiling_scenarios', 'seed_style_bounds', 'forecast_with_intervals']
+           'plan_bounds', 'ceiling_scenarios', 'kind_scenarios', 'seed_style_bounds', 'forecast_with_intervals']
 
 # %% ../nbs/40_intervals.ipynb #d2bc62bd
 INTERVALS_FILE = 'intervals.npz'
@@ -108,6 +108,10 @@ def plan_bounds(intervals: ConformalIntervals, prediction: dict, # `RevenueModel
         for scenario, plausible in (('revenue_capped', w > tail), ('revenue_free', w < 1 - tail)):
             s_lo, s_hi = intervals.bounds(np.asarray(prediction[scenario], float), level)
             lower, upper = np.where(plausible, np.minimum(lower, s_lo), lower), np.where(plausible, np.maximum(upper, s_hi), upper)
+    for scenario in ('revenue_kind_low', 'revenue_kind_high'):  # elasticities of another plausible kind (`kind_scenarios`)
+        if scenario in prediction:
+            s_lo, s_hi = intervals.bounds(np.asarray(prediction[scenario], float), level)
+            lower, upper = np.minimum(lower, s_lo), np.maximum(upper, s_hi)
     reach = np.asarray(prediction.get('extrapolation', np.zeros_like(revenue)), float)
     months = np.sqrt(np.arange(1, revenue.shape[-1] + 1))  # an extrapolation drifts further the further ahead
     extra = EXTRAPOLATION_WIDTH * reach * months * NormalDist().inv_cdf(0.5 + level / 2) / NormalDist().inv_cdf(0.95)
@@ -119,7 +123,7 @@ def ceiling_scenarios(model: RevenueModel, studio_history: pd.DataFrame, paths: 
     "The prediction with revenue if the studio's visits have a ceiling and if they have none (where the model learned one)."
     b = model.builder_
     if not getattr(b, 'ceiling_', False) or 'ceiling_weight' not in (ctx := b.context(studio_history.tail(SKELETON_WINDOW))):
-        return prediction
+        return kind_scenarios(model, studio_history, paths, prediction, current_member_count)
     paths = np.asarray(paths, float)
     ctx = {k: np.repeat(v[-1:], len(paths), axis=0) for k, v in ctx.items()}
     m0 = None if current_member_count is None else np.full(len(paths), float(current_member_count))
@@ -127,7 +131,24 @@ def ceiling_scenarios(model: RevenueModel, studio_history: pd.DataFrame, paths: 
     membership = np.asarray(prediction['membership'], float)
     correction = (np.asarray(prediction['revenue'], float) - membership) / other(None)  # the model's, applied to either skeleton
     scenario = lambda w: membership + other(w) * correction
-    return prediction | dict(revenue_capped=scenario(1.0), revenue_free=scenario(0.0), ceiling_weight=ctx['ceiling_weight'])
+    out = prediction | dict(revenue_capped=scenario(1.0), revenue_free=scenario(0.0), ceiling_weight=ctx['ceiling_weight'])
+    return kind_scenarios(model, studio_history, paths, out, current_member_count)
+
+
+# %% ../nbs/40_intervals.ipynb #a10d0102
+def kind_scenarios(model: RevenueModel, studio_history: pd.DataFrame, paths: np.ndarray, prediction: dict,
+                   current_member_count: float | None = None) -> dict:
+    "The prediction with revenue at the lowest and highest answer of the studio's plausible kinds of elasticity (where the panel has kinds)."
+    b = model.builder_
+    if not hasattr(b, 'kind_range'): return prediction
+    paths = np.asarray(paths, float)
+    ctx = {k: np.repeat(v[-1:], len(paths), axis=0) for k, v in b.context(studio_history.tail(SKELETON_WINDOW)).items()}
+    m0 = None if current_member_count is None else np.full(len(paths), float(current_member_count))
+    span = b.kind_range(ctx, paths, m0)
+    if span is None: return prediction
+    membership = np.asarray(prediction['membership'], float)
+    correction = (np.asarray(prediction['revenue'], float) - membership) / b.horizon(ctx, paths, m0).other
+    return prediction | dict(revenue_kind_low=membership + span[0] * correction, revenue_kind_high=membership + span[1] * correction)
 
 
 # %% ../nbs/40_intervals.ipynb #e9b3484f
