@@ -29,14 +29,14 @@ from .store import Store, open_store, read_history, log_answer, StoreUnavailable
 # %% auto #0
 __all__ = ['LeverPlan', 'CurrentState', 'LeverName', 'StudioId', 'BaseMonth', 'POOL_SIZE', 'MIN_TYPE_POOL', 'ServingModel',
            'resolve_version', 'load_serving_model', 'AnswerCache', 'cache_key', 'PlanRequest', 'ForwardRequest',
-           'MonthForecast', 'ForwardAnswer', 'Constraints', 'InverseRequest', 'InverseAnswer', 'UnknownStudio',
-           'data_version', 'studio_months', 'forward_answer', 'inverse_answer', 'StudioState', 'make_state',
-           'StateCache', 'score_plans', 'plan_of', 'answer_from_scores', 'plan_path', 'Coalescer', 'LogWriter',
-           'studio_roster', 'nearest', 'pooled_forecast', 'pool_of', 'calibrate_pooled', 'reader_store', 'Service',
-           'Busy', 'forward_compute', 'inverse_compute', 'answer_for', 'pooled_intervals', 'pooled_compute',
-           'InsightsRequest', 'InsightsAnswer', 'insights_answer', 'add_error_handlers', 'Guard', 'add_docs',
-           'create_app', 'add_routes', 'add_store_routes', 'BatchItem', 'BatchRequest', 'ScenarioRequest',
-           'BatchAnswer', 'data_versions', 'batch_forward']
+           'ForwardAnswer', 'Constraints', 'InverseRequest', 'InverseAnswer', 'UnknownStudio', 'data_version',
+           'studio_months', 'forward_answer', 'inverse_answer', 'StudioState', 'make_state', 'StateCache',
+           'score_plans', 'plan_of', 'answer_from_scores', 'plan_path', 'Coalescer', 'LogWriter', 'studio_roster',
+           'nearest', 'pooled_forecast', 'pool_of', 'calibrate_pooled', 'reader_store', 'Service', 'Busy',
+           'forward_compute', 'inverse_compute', 'answer_for', 'pooled_intervals', 'pooled_compute', 'InsightsRequest',
+           'InsightsAnswer', 'insights_answer', 'add_error_handlers', 'Guard', 'add_docs', 'create_app', 'add_routes',
+           'add_store_routes', 'BatchItem', 'BatchRequest', 'ScenarioRequest', 'BatchAnswer', 'data_versions',
+           'batch_forward']
 
 # %% ../nbs/96_api.ipynb #00000005
 @dataclass(frozen=True)
@@ -201,13 +201,6 @@ class ForwardRequest(PlanRequest):
     studio_type: Optional[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
         None, description='for a studio with no history: pool the profile of studios of this type (default: all studios)')
 
-class MonthForecast(BaseModel):
-    month: str
-    revenue: float
-    revenue_lower: float | None = None
-    revenue_upper: float | None = None
-    members: int
-
 class ForwardAnswer(BaseModel):
     "docs/contract.md §3 `predict` plus the original design's scenario_id and month_1…month_H."
     studio_id: str
@@ -330,8 +323,7 @@ def inverse_answer(serving: ServingModel, history: pd.DataFrame, req: InverseReq
     history = _with_current_state(history, req.current_state)
     answer = goal_seek(serving.model, serving.model.studio_history(history, req.studio_id), req.target_revenue, req.target_months,
                        constraints=constraints or None, intervals=serving.intervals, probability=req.probability)
-    return json.loads(json.dumps({**answer, 'model_version': serving.version, 'history_months': int(len(history))},
-                                 default=lambda o: o.item() if hasattr(o, 'item') else str(o)))
+    return answer.model_dump() | dict(model_version=serving.version, history_months=int(len(history)))
 
 # %% ../nbs/96_api.ipynb #00000031
 from cachetools import LRUCache
