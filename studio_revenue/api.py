@@ -18,7 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastcore.basics import patch
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
-from .core import LEVERS, LEVER_NAMES, StudioRevenueError
+from .core import LEVERS, LEVER_NAMES, StudioRevenueError, LeverPlan, CurrentState
 from .features import MAX_HORIZON, MIN_HISTORY
 from .ensemble import RevenueModel
 from .intervals import ConformalIntervals, INTERVALS_FILE, forecast_with_intervals
@@ -27,16 +27,15 @@ from .tracking import resolve_model, _mlflow
 from .store import Store, open_store, read_history, log_answer, StoreUnavailable, studios_table, safe_url
 
 # %% auto #0
-__all__ = ['LeverPlan', 'CurrentState', 'LeverName', 'StudioId', 'BaseMonth', 'POOL_SIZE', 'MIN_TYPE_POOL', 'ServingModel',
-           'resolve_version', 'load_serving_model', 'AnswerCache', 'cache_key', 'PlanRequest', 'ForwardRequest',
-           'ForwardAnswer', 'Constraints', 'InverseRequest', 'InverseAnswer', 'UnknownStudio', 'data_version',
-           'studio_months', 'forward_answer', 'inverse_answer', 'StudioState', 'make_state', 'StateCache',
-           'score_plans', 'plan_of', 'answer_from_scores', 'plan_path', 'Coalescer', 'LogWriter', 'studio_roster',
-           'nearest', 'pooled_forecast', 'pool_of', 'calibrate_pooled', 'reader_store', 'Service', 'Busy',
-           'forward_compute', 'inverse_compute', 'answer_for', 'pooled_intervals', 'pooled_compute', 'InsightsRequest',
-           'InsightsAnswer', 'insights_answer', 'add_error_handlers', 'Guard', 'add_docs', 'create_app', 'add_routes',
-           'add_store_routes', 'BatchItem', 'BatchRequest', 'ScenarioRequest', 'BatchAnswer', 'data_versions',
-           'batch_forward']
+__all__ = ['LeverName', 'StudioId', 'BaseMonth', 'POOL_SIZE', 'MIN_TYPE_POOL', 'ServingModel', 'resolve_version',
+           'load_serving_model', 'AnswerCache', 'cache_key', 'PlanRequest', 'ForwardRequest', 'ForwardAnswer',
+           'Constraints', 'InverseRequest', 'InverseAnswer', 'UnknownStudio', 'data_version', 'studio_months',
+           'forward_answer', 'inverse_answer', 'StudioState', 'make_state', 'StateCache', 'score_plans', 'plan_of',
+           'answer_from_scores', 'plan_path', 'Coalescer', 'LogWriter', 'studio_roster', 'nearest', 'pooled_forecast',
+           'pool_of', 'calibrate_pooled', 'reader_store', 'Service', 'Busy', 'forward_compute', 'inverse_compute',
+           'answer_for', 'pooled_intervals', 'pooled_compute', 'InsightsRequest', 'InsightsAnswer', 'insights_answer',
+           'add_error_handlers', 'Guard', 'add_docs', 'create_app', 'add_routes', 'add_store_routes', 'BatchItem',
+           'BatchRequest', 'ScenarioRequest', 'BatchAnswer', 'data_versions', 'batch_forward']
 
 # %% ../nbs/96_api.ipynb #00000005
 @dataclass(frozen=True)
@@ -151,18 +150,7 @@ def cache_key(kind: str, request: dict, model_tag: str, data_version) -> str:
     return hashlib.sha256(doc.encode()).hexdigest()
 
 # %% ../nbs/96_api.ipynb #0000000c
-def _lever_field(lever, per_month: bool = True):
-    one = Annotated[float, Field(ge=lever.low, le=lever.high)]
-    kind = Union[one, Annotated[list[one], Field(min_length=1, max_length=MAX_HORIZON)]] if per_month else one
-    return (Optional[kind], Field(None, description=f"{lever.description} ({lever.low:g}–{lever.high:g} {lever.unit})"
-                                  + ('; one number held, or one per month' if per_month else '')))
-
-_MEMBERS = (Optional[Annotated[float, Field(ge=0, le=1_000_000)]], Field(None, description='members now, overriding the last month of history'))
 _STRICT = ConfigDict(extra='forbid')
-LeverPlan = create_model('LeverPlan', __config__=_STRICT, current_member_count=_MEMBERS,
-                         **{n: _lever_field(o) for n, o in LEVERS.items()})
-CurrentState = create_model('CurrentState', __config__=_STRICT, current_member_count=_MEMBERS,
-                            **{n: _lever_field(o, per_month=False) for n, o in LEVERS.items()})
 LeverName = Literal[LEVER_NAMES]
 StudioId = Annotated[str, Field(min_length=1, max_length=100, pattern=r'^[A-Za-z0-9][A-Za-z0-9._-]*$', examples=['s-001'])]
 
@@ -287,7 +275,7 @@ def studio_months(store: Store, studio_id: str, base_month: str | None) -> pd.Da
 # %% ../nbs/96_api.ipynb #00000012
 def forward_answer(serving: ServingModel, history: pd.DataFrame, req: ForwardRequest) -> dict:
     "The cacheable part of a forward answer (no ids): docs/contract.md §3 predict plus month_1…month_H."
-    plan = {n: v for n, v in req.levers.model_dump(exclude={'current_member_count'}).items() if v is not None}
+    plan = req.levers.levers()
     H = req.projection_months
     fc = forecast_with_intervals(serving.model, serving.intervals, history, req.studio_id, plan, H, req.interval,
                                  req.levers.current_member_count)
@@ -399,7 +387,7 @@ def score_plans(model: RevenueModel, ctxs: list[dict], # one context row per pla
 
 def plan_of(req) -> dict:
     "The request's lever plan (levers it gives; the rest held)."
-    return {n: v for n, v in req.levers.model_dump(exclude={'current_member_count'}).items() if v is not None}
+    return req.levers.levers()
 
 # %% ../nbs/96_api.ipynb #00000033
 from functools import lru_cache

@@ -507,7 +507,7 @@ def optimize(model_dir, data, studio, target_revenue, months, constraints, effor
     if insights: answer.insights = write_insights(answer)
     return answer.model_dump()
 
-# %% ../nbs/99_cli.ipynb #b56e1a4b
+# %% ../nbs/99_cli.ipynb #f1f9e427
 REPORT_TEMPLATE = Path('nbs') / 'templates' / 'monthly_evaluation.ipynb'
 
 def report_template() -> Path:
@@ -518,6 +518,7 @@ def report_template() -> Path:
         if candidate.is_file(): return candidate
     raise StudioRevenueError(f"the report template {REPORT_TEMPLATE.name} is missing from {package}; reinstall studio_revenue")
 
+# %% ../nbs/99_cli.ipynb #d76d76cf
 def _render_report(r: dict) -> str:
     return f"report for {r['month'][:7]} written to {r['html']} (and {r['notebook']}) in {r['seconds']:.0f} s" + (' — in-sample: the month lies inside the training period' if r['in_sample'] else '')
 
@@ -564,6 +565,7 @@ def report(model_dir, data, month, out, studios, overwrite):
             result['run_id'] = mlflow.active_run().info.run_id
     return result
 
+# %% ../nbs/99_cli.ipynb #e03ebd65
 def _write_report(dest: Path, targets: list[Path], when, data, local_model: Path, subset, overwrite: bool):
     "Run the template in a marked temporary folder inside `dest` and publish notebook and HTML (the caller holds the claim)."
     import papermill as pm

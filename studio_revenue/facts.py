@@ -136,7 +136,7 @@ def _forecast_facts(r: Mapping) -> dict:
     if 'revenue_lower' in last and 'revenue_upper' in last: f['last_month_range_width'] = round(last['revenue_upper'] - last['revenue_lower'], 2)
     return f
 
-def insight_facts(result: GoalSeekResult | Forecast | Mapping, # a typed result, or its JSON (docs/contract.md §3) as a dict
+def insight_facts(result: GoalSeekResult | Forecast | Mapping, # a typed result, or its JSON (contract §3) as a dict
                  ) -> dict:
     "The computed results an insight may use, in the units an owner reads (shares as %); shared by the prompt and the number check."
     if isinstance(result, (GoalSeekResult, Forecast)): result = result.model_dump()

@@ -225,10 +225,11 @@ def _bookable(model, studio_history, plan, H, box, members_now=None, enough=lamb
     return out
 
 def _outside_support(model, studio_history, plan, current, H, members_now=None) -> list[dict]:
-    "Levers the plan moves where fewer than SUPPORT_MIN of the training studio-months are near (`levers_below_support`)."
+    "Levers the plan moves where fewer than SUPPORT_MIN of training studio-months are near (`levers_below_support`)."
     s = model.predict_paths(studio_history, _held(plan, H), members_now)['support'][0, H - 1]
     moved = {n: abs(plan[i] - current[i]) > 1e-12 for i, n in enumerate(LEVER_NAMES)}
-    return [dict(lever=n, value=round(float(plan[LEVER_NAMES.index(n)]), 6), support=round(float(s[LEVER_NAMES.index(n)]), 4))
+    at = {n: i for i, n in enumerate(LEVER_NAMES)}
+    return [dict(lever=n, value=round(float(plan[at[n]]), 6), support=round(float(s[at[n]]), 4))
             for n in levers_below_support(dict(zip(LEVER_NAMES, s)), moved)]
 
 def _current_state(studio_history, current: Mapping | None) -> dict:
@@ -425,7 +426,7 @@ class OutsideSupport(TypedDict):
 _ABSENT_WHEN_NONE = ('revenue_with_all_constraints_relaxed', 'probability', 'current_member_count', 'insights')
 
 class GoalSeekResult(BaseModel):
-    "A goal-seek answer (docs/contract.md §3 `optimize`): the least-effort plan, its impacts, the verdict and what binds."
+    "A goal-seek answer (docs/contract.md §3 `optimize`): the least-effort plan, its impacts, the verdict, what binds."
     studio_id: str
     target_revenue: float
     target_month: str                   # YYYY-MM-01

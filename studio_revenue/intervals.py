@@ -93,10 +93,12 @@ def write(self: ConformalIntervals, path: str | Path):
 def read(cls: ConformalIntervals, path: str | Path) -> 'ConformalIntervals':
     path = Path(path)
     if not path.is_file():
-        raise StudioRevenueError(f"{path.parent} has no {path.name}: the model was saved without calibrated intervals; retrain with `studio-revenue train`")
+        raise StudioRevenueError(f"{path.parent} has no {path.name}: the model was saved without calibrated intervals; "
+                                 f"retrain with `studio-revenue train`")
     try:
         with np.load(path, allow_pickle=False) as z: errors = {int(k[1:]): np.sort(z[k]) for k in z.files}
-    except Exception as e: raise StudioRevenueError(f"{path}: cannot read the intervals ({type(e).__name__}: {e}); retrain") from None
+    except Exception as e:
+        raise StudioRevenueError(f"{path}: cannot read the intervals ({type(e).__name__}: {e}); retrain") from None
     self = cls(); self.errors_ = errors
     return self
 
@@ -171,8 +173,9 @@ def lever_support(forecast: pd.DataFrame | Mapping) -> dict[str, float]:
 
 def levers_below_support(support: Mapping[str, float], # lever -> share of training studio-months near the plan
                          moved: Mapping[str, bool] | None = None) -> list[str]:
-    "Levers planned where fewer than `SUPPORT_MIN` of the training studio-months are near (only those `moved`, if given)."
-    return [n for n in LEVER_NAMES if n in support and support[n] < SUPPORT_MIN and (moved is None or moved.get(n, False))]
+    "Levers planned where fewer than `SUPPORT_MIN` of training studio-months are near (only those `moved`, if given)."
+    low = [n for n in LEVER_NAMES if n in support and support[n] < SUPPORT_MIN]
+    return [n for n in low if moved is None or moved.get(n, False)]
 
 # %% ../nbs/40_intervals.ipynb #d6ce5c7c
 INTERVAL_METHOD = 'split conformal: per-horizon quantiles of out-of-sample relative errors, pooled across studios'
@@ -186,7 +189,7 @@ class MonthForecast(BaseModel):
     members: int
 
 class Forecast(BaseModel):
-    "A what-if answer (docs/contract.md §3 `predict`): revenue, range and members per month, and how far it can be trusted."
+    "A what-if answer (docs/contract.md §3 `predict`): revenue, range and members a month, and how far to trust it."
     studio_id: str
     base_month: str                     # the last month of history, YYYY-MM-01
     model_version: str
@@ -207,12 +210,16 @@ def revenue_trend(revenue: np.ndarray, last_revenue: float, current_member_count
     "The growth rate a month (log-linear fit through the projected months) and the trend in words."
     r, n = np.asarray(revenue, float), len(revenue)
     step = r[0] / last_revenue - 1 if last_revenue > 0 and current_member_count is None else None
-    rate = float(np.expm1(np.polyfit(np.arange(n), np.log(r), 1)[0])) if n > 1 and (r > 0).all() else step if n == 1 else None
+    fitted = n > 1 and (r > 0).all()
+    rate = float(np.expm1(np.polyfit(np.arange(n), np.log(r), 1)[0])) if fitted else step if n == 1 else None
     if rate is None: words = 'no growth rate (revenue reaches zero)'
     else:
-        how = 'holds steady' if abs(rate) < 5e-4 else f"{'rises' if rate > 0 else 'falls'} {100 * abs(rate):.2f} % a month"
-        words = f"revenue {how} over the {n} projected month{'s' if n > 1 else ''} ({r[0]:,.0f} in month 1, {r[-1]:,.0f} in month {n})"
-    if step is not None and n > 1: words += f"; month 1 is {100 * step:+.1f} % against the last month of history ({last_revenue:,.0f})"
+        way = 'rises' if rate > 0 else 'falls'
+        how = 'holds steady' if abs(rate) < 5e-4 else f"{way} {100 * abs(rate):.2f} % a month"
+        words = (f"revenue {how} over the {n} projected month{'s' if n > 1 else ''} "
+                 f"({r[0]:,.0f} in month 1, {r[-1]:,.0f} in month {n})")
+    if step is not None and n > 1:
+        words += f"; month 1 is {100 * step:+.1f} % against the last month of history ({last_revenue:,.0f})"
     if current_member_count is not None:
         words += f"; from {current_member_count:,.0f} members now (given), so not compared with the file's last month"
     return (None if rate is None else round(rate, 6)), words
@@ -225,20 +232,21 @@ def magnitude_warnings(studio_history: pd.DataFrame, forecast: pd.DataFrame, cur
     h = studio_history
     flags, most, least = [], float(h.total_members.max()), float(h.total_members.min())
     if current_member_count is not None and most > 0 and not least / 3 <= current_member_count <= 3 * most:
-        flags.append(f"--current-member-count {current_member_count:,.0f} is far from the {least:,.0f}–{most:,.0f} members "
-                     f"this studio has had; revenue scales with members, so check the figure")
+        flags.append(f"--current-member-count {current_member_count:,.0f} is far from the {least:,.0f}–{most:,.0f} "
+                     f"members this studio has had; revenue scales with members, so check the figure")
     peak = float(h.total_revenue.max())
     if peak > 0 and float(forecast.revenue.max()) > 3 * peak:
-        flags.append(f"the projection reaches {float(forecast.revenue.max()):,.0f} a month, more than three times the most this "
-                     f"studio has made ({peak:,.0f}): far outside what the model learned from")
+        flags.append(f"the projection reaches {float(forecast.revenue.max()):,.0f} a month, more than three times the "
+                     f"most this studio has made ({peak:,.0f}): far outside what the model learned from")
     for f in flags: log.warning(f"warning: {f}")
     return flags
 
 # %% ../nbs/40_intervals.ipynb #4243cafa
 def outside_support_warning(lever: str, share: float) -> str:
     "The warning for a lever planned outside the training data's support."
-    return (f"{lever.replace('_', ' ')} is planned where only {100 * share:.1f} % of the training studio-months are near "
-            f"(value or change): outside the data the model learned from, so the figure is an extrapolation and its range is wider")
+    return (f"{lever.replace('_', ' ')} is planned where only {100 * share:.1f} % of the training studio-months are "
+            f"near (value or change): outside the data the model learned from, so the figure is an extrapolation and "
+            f"its range is wider")
 
 def as_forecast(fc: pd.DataFrame, # `forecast_with_intervals` output
                 studio_history: pd.DataFrame, model_version: str, level: float, current_member_count=None) -> Forecast:
@@ -248,7 +256,8 @@ def as_forecast(fc: pd.DataFrame, # `forecast_with_intervals` output
     rate, trend = revenue_trend(fc.revenue.to_numpy(), last_revenue, current_member_count)
     support = lever_support(fc)
     outside = levers_below_support(support)
-    warnings = magnitude_warnings(studio_history, fc, current_member_count) + [outside_support_warning(n, support[n]) for n in outside]
+    warnings = magnitude_warnings(studio_history, fc, current_member_count)
+    warnings += [outside_support_warning(n, support[n]) for n in outside]
     months = [MonthForecast(month=f"{m:%Y-%m-%d}", revenue=round(float(r), 2), revenue_lower=round(float(lo), 2),
                             revenue_upper=round(float(hi), 2), members=int(round(mb)))
               for m, r, lo, hi, mb in zip(fc.month, fc.revenue, fc.revenue_lower, fc.revenue_upper, fc.members)]
