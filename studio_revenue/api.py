@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 from .core import LEVERS, LEVER_NAMES, StudioRevenueError, LeverPlan, CurrentState
 from .features import MAX_HORIZON, MIN_HISTORY
 from .ensemble import RevenueModel
-from .intervals import ConformalIntervals, INTERVALS_FILE, forecast_with_intervals
+from .intervals import ConformalIntervals, INTERVALS_FILE, MonthForecast, forecast_with_intervals
 from .goal_seek import goal_seek
 from .tracking import resolve_model, _mlflow
 from .store import Store, open_store, read_history, log_answer, StoreUnavailable, studios_table, safe_url
