@@ -99,10 +99,10 @@ def boundary_cases(model, held, hist, n=50, seed=1):
         corner_truth = float(project_paths(state, np.repeat(box.high.to_numpy(float)[None, None], H, axis=1))['revenue'][0, H - 1])
         target = round(corner_truth * (1 + u), 2)
         ans = goal_seek(model, sh, target, H)
-        truth = true_revenue(state, ans['recommended_levers'], now, H)
-        rows.append(dict(studio=sid, H=H, offset_pct=round(100 * u, 2), feasible=ans['feasible'], feasible_truth=bool(corner_truth >= target),
-                         changes=len(ans['lever_changes']), truth_vs_target_pct=round(100 * (truth / target - 1), 3),
-                         broken=breaks_constraints(ans['recommended_levers'], box)))
+        truth = true_revenue(state, ans.recommended_levers, now, H)
+        rows.append(dict(studio=sid, H=H, offset_pct=round(100 * u, 2), feasible=ans.feasible, feasible_truth=bool(corner_truth >= target),
+                         changes=len(ans.lever_changes), truth_vs_target_pct=round(100 * (truth / target - 1), 3),
+                         broken=breaks_constraints(ans.recommended_levers, box)))
     return pd.DataFrame(rows)
 
 
@@ -139,23 +139,23 @@ def main():
         ans = goal_seek(model, sh, target, H)
         ms = 1000 * (time.perf_counter() - t0)
         box = check_constraints(None, now)
-        truth = true_revenue(state, ans['recommended_levers'], now, H)
+        truth = true_revenue(state, ans.recommended_levers, now, H)
         feasible_truth, best_truth, corner_truth, n_grid = truth_feasible(state, box, target, H)
-        plans = [ans] + ans['alternatives']
+        plans = [ans.model_dump()] + ans.alternatives
         broken = [b for p in plans if (b := breaks_constraints(p['recommended_levers'], box))]
-        alt_truth = [true_revenue(state, p['recommended_levers'], now, H) for p in ans['alternatives']]
+        alt_truth = [true_revenue(state, p['recommended_levers'], now, H) for p in ans.alternatives]
         rows.append(dict(case=k + 1, studio=sid, H=H, growth_pct=round(100 * (growth - 1), 1), target=target,
-                         truth_no_change=round(truth_none, 2), predicted_no_change=ans['baseline_revenue'],
-                         feasible=ans['feasible'], feasible_truth=feasible_truth, plan=ans['plan'], effort=ans['effort'],
-                         predicted=ans['achievable_revenue'], truth=round(truth, 2),
+                         truth_no_change=round(truth_none, 2), predicted_no_change=ans.baseline_revenue,
+                         feasible=ans.feasible, feasible_truth=feasible_truth, plan=ans.plan, effort=ans.effort,
+                         predicted=ans.achievable_revenue, truth=round(truth, 2),
                          truth_vs_target_pct=round(100 * (truth / target - 1), 3),
-                         truth_vs_predicted_pct=round(100 * (truth / ans['achievable_revenue'] - 1), 3),
+                         truth_vs_predicted_pct=round(100 * (truth / ans.achievable_revenue - 1), 3),
                          truth_corner=round(corner_truth, 2), truth_grid_best=round(best_truth, 2), grid_plans=n_grid,
                          corner_vs_target_pct=round(100 * (corner_truth / target - 1), 3),
-                         binding=ans['binding_constraints'], changes=len(ans['lever_changes']),
-                         alternatives=len(ans['alternatives']), broken=broken,
+                         binding=ans.binding_constraints, changes=len(ans.lever_changes),
+                         alternatives=len(ans.alternatives), broken=broken,
                          worse_than_no_change=int(truth < truth_none - 1e-6) + sum(t < truth_none - 1e-6 for t in alt_truth),
-                         alternatives_within_3pct=sum(abs(t / target - 1) <= WITHIN for t in alt_truth) if ans['feasible'] else None,
+                         alternatives_within_3pct=sum(abs(t / target - 1) <= WITHIN for t in alt_truth) if ans.feasible else None,
                          ms=round(ms, 1)))
         if (k + 1) % 20 == 0: say(f"  {k + 1} cases")
     f = pd.DataFrame(rows)
@@ -176,8 +176,8 @@ def main():
         state, sh = held.state(r.studio), model.studio_history(hist, r.studio)
         now = current_levers(sh)
         ans = goal_seek(model, sh, r.target, r.H, intervals=intervals, probability=0.9)
-        if not ans['feasible'] or not ans['lever_changes']: continue
-        prob_rows.append(dict(case=r.case, truth=true_revenue(state, ans['recommended_levers'], now, r.H), target=r.target,
+        if not ans.feasible or not ans.lever_changes: continue
+        prob_rows.append(dict(case=r.case, truth=true_revenue(state, ans.recommended_levers, now, r.H), target=r.target,
                               point_feasible=r.feasible))
     p = pd.DataFrame(prob_rows)
 

@@ -106,7 +106,7 @@ def run_step(name: str, folder: Path) -> dict:
             h = groups[sid]
             t1 = time.perf_counter()
             a = goal_seek(model, h, float(h.total_revenue.iloc[-1]) * 1.08, 6, intervals=intervals)
-            times.append(time.perf_counter() - t1); feasible += bool(a.get('feasible'))
+            times.append(time.perf_counter() - t1); feasible += a.feasible
         out.update(compute_seconds=round(time.perf_counter() - t0, 2), feasible=feasible, studios_sought=len(picked),
                    p50_seconds=round(float(np.median(times)), 4), p95_seconds=round(float(np.percentile(times, 95)), 4),
                    what='goal seek for every studio: +8 % on its last month by month 6, default constraints')

@@ -89,19 +89,19 @@ def goal_seeks(model, held, n_cases):
         kw = {'current_member_count': None} if 'current_member_count' in goal_seek.__code__.co_varnames else {}
         ans = goal_seek(model, sh, target, H, constraints=cons, **kw)
         ms = 1000 * (time.perf_counter() - t0)
-        plan = ans['recommended_levers']
+        plan = ans.recommended_levers
         truth_frame = project(state, {n: v for n, v in plan.items() if abs(v - now[n]) > 1e-12}, H)
         truth = float(truth_frame.revenue.iloc[-1])
         feasible_truth, best, corner, _ = truth_feasible(state, box, target, H)
         # visits the plan asks for against what members and drop-in demand can book (the truth's ceiling; inf where none)
         cal = [(state.month.month + j) % 12 + 1 for j in range(H)]
         cap = np.array([bookable_visits(state.profile, m, c) for m, c in zip(truth_frame.members, cal)], float)
-        over = bool(ans['lever_changes']) and bool((offered_visits(state, plan) > 1.02 * cap).any())
-        rows.append(dict(studio=sid, H=H, growth=growth, target=target, feasible=ans['feasible'], feasible_truth=feasible_truth,
-                         changes=len(ans['lever_changes']), truth_vs_target_pct=100 * (truth / target - 1),
+        over = bool(ans.lever_changes) and bool((offered_visits(state, plan) > 1.02 * cap).any())
+        rows.append(dict(studio=sid, H=H, growth=growth, target=target, feasible=ans.feasible, feasible_truth=feasible_truth,
+                         changes=len(ans.lever_changes), truth_vs_target_pct=100 * (truth / target - 1),
                          broken=breaks_constraints(plan, box), beyond_bookable=over, ms=ms,
                          classes_ratio=plan['total_classes_held'] / now['total_classes_held'],
-                         outside_support=len(ans.get('outside_support', []))))
+                         outside_support=len(ans.outside_support)))
     f = pd.DataFrame(rows)
     moved = f[f.feasible & (f.changes > 0)]
     within = moved.truth_vs_target_pct.abs() <= 100 * WITHIN

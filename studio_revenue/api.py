@@ -18,25 +18,24 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastcore.basics import patch
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
-from .core import LEVERS, LEVER_NAMES, StudioRevenueError
+from .core import LEVERS, LEVER_NAMES, StudioRevenueError, LeverPlan, CurrentState
 from .features import MAX_HORIZON, MIN_HISTORY
 from .ensemble import RevenueModel
-from .intervals import ConformalIntervals, INTERVALS_FILE, forecast_with_intervals
+from .intervals import ConformalIntervals, INTERVALS_FILE, MonthForecast, forecast_with_intervals
 from .goal_seek import goal_seek
 from .tracking import resolve_model, _mlflow
 from .store import Store, open_store, read_history, log_answer, StoreUnavailable, studios_table, safe_url
 
 # %% auto #0
-__all__ = ['LeverPlan', 'CurrentState', 'LeverName', 'StudioId', 'BaseMonth', 'POOL_SIZE', 'MIN_TYPE_POOL', 'ServingModel',
-           'resolve_version', 'load_serving_model', 'AnswerCache', 'cache_key', 'PlanRequest', 'ForwardRequest',
-           'MonthForecast', 'ForwardAnswer', 'Constraints', 'InverseRequest', 'InverseAnswer', 'UnknownStudio',
-           'data_version', 'studio_months', 'forward_answer', 'inverse_answer', 'StudioState', 'make_state',
-           'StateCache', 'plan_of', 'answer_from_scores', 'plan_path', 'Coalescer', 'LogWriter', 'studio_roster',
-           'nearest', 'pooled_forecast', 'pool_of', 'calibrate_pooled', 'reader_store', 'settle_memory', 'Service',
-           'Busy', 'forward_compute', 'inverse_compute', 'answer_for', 'pooled_intervals', 'pooled_compute',
-           'InsightsRequest', 'InsightsAnswer', 'insights_answer', 'add_error_handlers', 'Guard', 'add_docs',
-           'create_app', 'add_routes', 'add_store_routes', 'BatchItem', 'BatchRequest', 'ScenarioRequest',
-           'BatchAnswer', 'data_versions', 'batch_forward']
+__all__ = ['LeverName', 'StudioId', 'BaseMonth', 'POOL_SIZE', 'MIN_TYPE_POOL', 'ServingModel', 'resolve_version',
+           'load_serving_model', 'AnswerCache', 'cache_key', 'PlanRequest', 'ForwardRequest', 'ForwardAnswer',
+           'Constraints', 'InverseRequest', 'InverseAnswer', 'UnknownStudio', 'data_version', 'studio_months',
+           'forward_answer', 'inverse_answer', 'StudioState', 'make_state', 'StateCache', 'plan_of',
+           'answer_from_scores', 'plan_path', 'Coalescer', 'LogWriter', 'studio_roster', 'nearest', 'pooled_forecast',
+           'pool_of', 'calibrate_pooled', 'reader_store', 'settle_memory', 'Service', 'Busy', 'forward_compute',
+           'inverse_compute', 'answer_for', 'pooled_intervals', 'pooled_compute', 'InsightsRequest', 'InsightsAnswer',
+           'insights_answer', 'add_error_handlers', 'Guard', 'add_docs', 'create_app', 'add_routes', 'add_store_routes',
+           'BatchItem', 'BatchRequest', 'ScenarioRequest', 'BatchAnswer', 'data_versions', 'batch_forward']
 
 # %% ../nbs/96_api.ipynb #00000005
 @dataclass(frozen=True)
@@ -154,18 +153,7 @@ def cache_key(kind: str, request: dict, model_tag: str, data_version) -> str:
     return hashlib.sha256(doc.encode()).hexdigest()
 
 # %% ../nbs/96_api.ipynb #0000000c
-def _lever_field(lever, per_month: bool = True):
-    one = Annotated[float, Field(ge=lever.low, le=lever.high)]
-    kind = Union[one, Annotated[list[one], Field(min_length=1, max_length=MAX_HORIZON)]] if per_month else one
-    return (Optional[kind], Field(None, description=f"{lever.description} ({lever.low:g}–{lever.high:g} {lever.unit})"
-                                  + ('; one number held, or one per month' if per_month else '')))
-
-_MEMBERS = (Optional[Annotated[float, Field(ge=0, le=1_000_000)]], Field(None, description='members now, overriding the last month of history'))
 _STRICT = ConfigDict(extra='forbid')
-LeverPlan = create_model('LeverPlan', __config__=_STRICT, current_member_count=_MEMBERS,
-                         **{n: _lever_field(o) for n, o in LEVERS.items()})
-CurrentState = create_model('CurrentState', __config__=_STRICT, current_member_count=_MEMBERS,
-                            **{n: _lever_field(o, per_month=False) for n, o in LEVERS.items()})
 LeverName = Literal[LEVER_NAMES]
 StudioId = Annotated[str, Field(min_length=1, max_length=100, pattern=r'^[A-Za-z0-9][A-Za-z0-9._-]*$', examples=['s-001'])]
 
@@ -203,13 +191,6 @@ class ForwardRequest(PlanRequest):
     interval: float = Field(0.9, ge=0.5, le=0.99, description='level of the ranges')
     studio_type: Optional[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
         None, description='for a studio with no history: pool the profile of studios of this type (default: all studios)')
-
-class MonthForecast(BaseModel):
-    month: str
-    revenue: float
-    revenue_lower: float | None = None
-    revenue_upper: float | None = None
-    members: int
 
 class ForwardAnswer(BaseModel):
     "docs/contract.md §3 `predict` plus the original design's scenario_id and month_1…month_H."
@@ -297,7 +278,7 @@ def studio_months(store: Store, studio_id: str, base_month: str | None) -> pd.Da
 # %% ../nbs/96_api.ipynb #00000012
 def forward_answer(serving: ServingModel, history: pd.DataFrame, req: ForwardRequest) -> dict:
     "The cacheable part of a forward answer (no ids): docs/contract.md §3 predict plus month_1…month_H."
-    plan = {n: v for n, v in req.levers.model_dump(exclude={'current_member_count'}).items() if v is not None}
+    plan = req.levers.levers()
     H = req.projection_months
     fc = forecast_with_intervals(serving.model, serving.intervals, history, req.studio_id, plan, H, req.interval,
                                  req.levers.current_member_count)
@@ -333,8 +314,7 @@ def inverse_answer(serving: ServingModel, history: pd.DataFrame, req: InverseReq
     history = _with_current_state(history, req.current_state)
     answer = goal_seek(serving.model, serving.model.studio_history(history, req.studio_id), req.target_revenue, req.target_months,
                        constraints=constraints or None, intervals=serving.intervals, probability=req.probability)
-    return json.loads(json.dumps({**answer, 'model_version': serving.version, 'history_months': int(len(history))},
-                                 default=lambda o: o.item() if hasattr(o, 'item') else str(o)))
+    return answer.model_dump() | dict(model_version=serving.version, history_months=int(len(history)))
 
 # %% ../nbs/96_api.ipynb #00000031
 from cachetools import LRUCache
@@ -394,7 +374,7 @@ def warm(self: StateCache, serving: ServingModel, store: Store, limit: int = 200
 # %% ../nbs/96_api.ipynb #00000032
 def plan_of(req) -> dict:
     "The request's lever plan (levers it gives; the rest held)."
-    return {n: v for n, v in req.levers.model_dump(exclude={'current_member_count'}).items() if v is not None}
+    return req.levers.levers()
 
 # %% ../nbs/96_api.ipynb #00000033
 from functools import lru_cache

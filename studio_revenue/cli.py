@@ -266,7 +266,7 @@ def _dask(scheduler: str):
         client.close()
         if cluster is not None: cluster.close()
 
-# %% ../nbs/99_cli.ipynb #87797d0b
+# %% ../nbs/99_cli.ipynb #ac811820
 MODEL_HELP = 'a model directory made by `train`, or a registry reference: models:/studio_revenue@champion, models:/studio_revenue/3'
 
 def model_arg():
@@ -285,6 +285,7 @@ def json_argument(value: str | None, name: str):
     "Parse an option given as inline JSON or a JSON file path (`core.parse_json_argument`)."
     return parse_json_argument(value, name)
 
+# %% ../nbs/99_cli.ipynb #86ed9914
 def _render_train(r: dict) -> str:
     v = r['validation_mape_by_horizon']
     reg = f"registered as {r['registered_model']} version {r['registered_version']}{' (champion)' if r.get('champion') else ''}\n" if r.get('registered_version') else ''
@@ -339,12 +340,15 @@ def train(data, model_dir, until, validation_months, params, default_params, pro
                 validation_months=model.validation_['months'], validation_mape_by_horizon=model.validation_['mape_by_horizon']['ensemble'],
                 **tracked, champion=bool(promote and tracked))
 
+# %% ../nbs/99_cli.ipynb #b8af7208
 def _render_predict(r: dict) -> str:
-    rows = pd.DataFrame(r['predictions'])
+    from studio_revenue.intervals import Forecast
+    f = Forecast.model_validate(r)
+    rows = pd.DataFrame([m.model_dump() for m in f.predictions])
     money = '{:,.0f}'.format
-    return (f"studio {r['studio_id']}, from {r['base_month'][:7]} (model {r['model_version']}), {r['interval']:.0%} ranges:\n"
+    return (f"studio {f.studio_id}, from {f.base_month[:7]} (model {f.model_version}), {f.interval:.0%} ranges:\n"
             + rows.to_string(index=False, formatters={'revenue': money, 'revenue_lower': money, 'revenue_upper': money, 'members': money})
-            + f"\ntotal {r['total_projected_revenue']:,.0f}; {r['trend']}" + ''.join(f"\nwarning: {w}" for w in r.get('warnings', [])))
+            + f"\ntotal {f.total_projected_revenue:,.0f}; {f.trend}" + ''.join(f"\nwarning: {w}" for w in f.warnings))
 
 @command('forward / what-if projection for one studio',
          model_arg(),
@@ -358,41 +362,15 @@ def _render_predict(r: dict) -> str:
 def predict(model_dir, data, studio, levers, months, interval, current_member_count):
     "Project one studio under a lever plan."
     from studio_revenue.features import MAX_HORIZON
-    from studio_revenue.intervals import forecast_with_intervals
+    from studio_revenue.intervals import forecast
     if not 0.5 <= interval < 1: raise StudioRevenueError(f"--interval must be a level between 0.5 and 0.99 such as 0.9, got {interval}")
     if not 1 <= months <= MAX_HORIZON: raise StudioRevenueError(f"--months must be between 1 and {MAX_HORIZON}, got {months}")
     plan = json_argument(levers, '--levers')
     model, intervals, _ = load_model(model_dir)
     history = load_history(data, studios=[studio])  # only its rows are checked (core.load_history)
-    fc = forecast_with_intervals(model, intervals, history, studio, plan, months, interval, current_member_count)
-    base = history[history.studio_id == studio].month.max()
-    last_revenue = float(history[(history.studio_id == studio) & (history.month == base)].total_revenue.iloc[0])
-    return dict(studio_id=studio, base_month=f"{base:%Y-%m-%d}", model_version=model.version, interval=interval,
-                interval_method='split conformal: per-horizon quantiles of out-of-sample relative errors, pooled across studios',
-                predictions=[dict(month=f"{m:%Y-%m-%d}", revenue=round(float(r), 2), revenue_lower=round(float(lo), 2),
-                                  revenue_upper=round(float(hi), 2), members=int(round(mb)))
-                             for m, r, lo, hi, mb in zip(fc.month, fc.revenue, fc.revenue_lower, fc.revenue_upper, fc.members)],
-                total_projected_revenue=round(float(fc.revenue.sum()), 2),
-                **_trend(fc.revenue.to_numpy(), last_revenue, current_member_count),
-                lever_plan={k: [round(float(x), 6) for x in fc[k]] for k in _lever_columns(fc)}) | _support_report(
-                    fc, _magnitude_flags(history, studio, fc, current_member_count))
+    return forecast(model, intervals, history, studio, plan, months, interval, current_member_count).model_dump()
 
-def _lever_columns(fc: pd.DataFrame) -> list[str]:
-    from studio_revenue.core import LEVER_NAMES
-    return [k for k in LEVER_NAMES if k in fc]
-
-def _support_report(fc: pd.DataFrame, warnings: list[str]) -> dict:
-    "How far the plan sits from the training data: per lever the smallest share of training studio-months near it, and flags."
-    from studio_revenue.core import LEVER_NAMES
-    from studio_revenue.features import SUPPORT_MIN
-    support = {n: round(float(fc[f'support_{n}'].min()), 4) for n in LEVER_NAMES if f'support_{n}' in fc}
-    outside = [n for n, s in support.items() if s < SUPPORT_MIN]
-    warnings = list(warnings) + [f"{n.replace('_', ' ')} is planned where only {100 * support[n]:.1f} % of the training studio-months are near "
-                f"(value or change): outside the data the model learned from, so the figure is an extrapolation and its range is wider"
-                for n in outside]
-    return dict(support=support, outside_support=outside, outside_support_by_month=[bool(x) for x in fc.get('outside_support', [])],
-                warnings=warnings)
-
+# %% ../nbs/99_cli.ipynb #b8af7208
 def _render_evaluate(r: dict) -> str:
     t = pd.DataFrame({m: d['mape'] for m, d in r['by_method'].items()})
     t.index.name = 'horizon'
@@ -489,42 +467,16 @@ def _learner_params(params, default_params) -> tuple[dict | None, str]:
         return check_learner_params(tuned, str(tuned_params_path())), str(tuned_params_path())
     return None, 'defaults'
 
-def _trend(revenue: np.ndarray, last_revenue: float, current_member_count) -> dict:
-    "growth_rate (log-linear fit through the projected months) and the trend in words."
-    r, n = np.asarray(revenue, float), len(revenue)
-    step = r[0] / last_revenue - 1 if last_revenue > 0 and current_member_count is None else None
-    rate = float(np.expm1(np.polyfit(np.arange(n), np.log(r), 1)[0])) if n > 1 and (r > 0).all() else step if n == 1 else None
-    if rate is None: words = 'no growth rate (revenue reaches zero)'
-    else:
-        how = 'holds steady' if abs(rate) < 5e-4 else f"{'rises' if rate > 0 else 'falls'} {100 * abs(rate):.2f} % a month"
-        words = f"revenue {how} over the {n} projected month{'s' if n > 1 else ''} ({r[0]:,.0f} in month 1, {r[-1]:,.0f} in month {n})"
-    if step is not None and n > 1: words += f"; month 1 is {100 * step:+.1f} % against the last month of history ({last_revenue:,.0f})"
-    if current_member_count is not None: words += f"; from {current_member_count:,.0f} members now (given), so not compared with the file's last month"
-    return dict(growth_rate=None if rate is None else round(rate, 6), trend=words)
-
-def _magnitude_flags(history: pd.DataFrame, studio: str, fc: pd.DataFrame, current_member_count) -> list[str]:
-    "Warnings for figures far outside the studio's own history."
-    h = history[history.studio_id == studio]
-    flags, most, least = [], float(h.total_members.max()), float(h.total_members.min())
-    if current_member_count is not None and most > 0 and not least / 3 <= current_member_count <= 3 * most:
-        flags.append(f"--current-member-count {current_member_count:,.0f} is far from the {least:,.0f}–{most:,.0f} members this studio "
-                     f"has had; revenue scales with members, so check the figure")
-    peak = float(h.total_revenue.max())
-    if peak > 0 and float(fc.revenue.max()) > 3 * peak:
-        flags.append(f"the projection reaches {float(fc.revenue.max()):,.0f} a month, more than three times the most this studio has "
-                     f"made ({peak:,.0f}): far outside what the model learned from")
-    for f in flags: log.warning(f"warning: {f}")
-    return flags
-
 # %% ../nbs/99_cli.ipynb #6420eaf9
 def _render_optimize(r: dict) -> str:
-    money = lambda x: f"{x:,.0f}"
-    lines = [r.get('summary') or ('reachable' if r['feasible'] else 'not reachable')]
-    lines += [f"  {a['priority']}. {a['action']} (about {money(a['expected_impact'])} a month)" for a in r['action_plan']]
-    if not r['feasible'] and r.get('binding_constraints'): lines.append(f"binding: {', '.join(r['binding_constraints'])}")
-    lines += [f"note: {n}" for n in r.get('notes', []) if 'outside the data' in n]
-    if 'insights' in r:
-        ins = r['insights']
+    from studio_revenue.goal_seek import GoalSeekResult
+    g, money = GoalSeekResult.model_validate(r), lambda x: f"{x:,.0f}"
+    lines = [g.summary or ('reachable' if g.feasible else 'not reachable')]
+    lines += [f"  {a['priority']}. {a['action']} (about {money(a['expected_impact'])} a month)" for a in g.action_plan]
+    if not g.feasible and g.binding_constraints: lines.append(f"binding: {', '.join(g.binding_constraints)}")
+    lines += [f"note: {n}" for n in g.notes if 'outside the data' in n]
+    if g.insights is not None:
+        ins = g.insights
         lines += ['', ins['headline'], *[f"  - {x}" for x in ins['recommendations']], f"  (written by the {ins['writer']} writer)"]
     return '\n'.join(lines)
 
@@ -553,10 +505,10 @@ def optimize(model_dir, data, studio, target_revenue, months, constraints, effor
                        current=json_argument(current_levers, '--current-levers'))
     if insights:
         from studio_revenue.insights import write_insights  # loads the OpenAI client: only when asked for
-        answer['insights'] = write_insights(answer)
-    return answer
+        answer.insights = write_insights(answer)
+    return answer.model_dump()
 
-# %% ../nbs/99_cli.ipynb #b56e1a4b
+# %% ../nbs/99_cli.ipynb #f1f9e427
 REPORT_TEMPLATE = Path('nbs') / 'templates' / 'monthly_evaluation.ipynb'
 
 def report_template() -> Path:
@@ -567,6 +519,7 @@ def report_template() -> Path:
         if candidate.is_file(): return candidate
     raise StudioRevenueError(f"the report template {REPORT_TEMPLATE.name} is missing from {package}; reinstall studio_revenue")
 
+# %% ../nbs/99_cli.ipynb #d76d76cf
 def _render_report(r: dict) -> str:
     return f"report for {r['month'][:7]} written to {r['html']} (and {r['notebook']}) in {r['seconds']:.0f} s" + (' — in-sample: the month lies inside the training period' if r['in_sample'] else '')
 
@@ -613,6 +566,7 @@ def report(model_dir, data, month, out, studios, overwrite):
             result['run_id'] = mlflow.active_run().info.run_id
     return result
 
+# %% ../nbs/99_cli.ipynb #e03ebd65
 def _write_report(dest: Path, targets: list[Path], when, data, local_model: Path, subset, overwrite: bool):
     "Run the template in a marked temporary folder inside `dest` and publish notebook and HTML (the caller holds the claim)."
     import papermill as pm

@@ -25,11 +25,12 @@ np, pd = lazy_module('numpy'), lazy_module('pandas')  # `studio-revenue --help` 
 
 # %% auto #0
 __all__ = ['np', 'pd', 'CONTRACT_DOC', 'LEVERS', 'LEVER_NAMES', 'MAX_COUNT', 'MAX_MONEY', 'CONTRACT', 'REQUIRED_COLUMNS',
-           'MONTH_ALIASES', 'DEFAULT_STUDIO_ID', 'TEMP_MARK', 'lazy_module', 'StudioRevenueError', 'Problem',
-           'DataContractError', 'show_value', 'number_problem', 'parse_number', 'parse_json_argument', 'Lever',
-           'lever_label', 'lever_phrase', 'describe_change', 'check_lever_plan', 'lever_path', 'Column',
-           'validate_history', 'load_history', 'current_levers', 'summarise_history', 'find_project_root',
-           'current_umask', 'apply_umask', 'claim_output', 'temp_path', 'clean_stale_temps', 'glob_escape', 'publish']
+           'MONTH_ALIASES', 'DEFAULT_STUDIO_ID', 'TEMP_MARK', 'LeverPlan', 'CurrentState', 'lazy_module',
+           'StudioRevenueError', 'Problem', 'DataContractError', 'show_value', 'number_problem', 'parse_number',
+           'parse_json_argument', 'Lever', 'lever_label', 'lever_phrase', 'describe_change', 'check_lever_plan',
+           'lever_path', 'Column', 'validate_history', 'load_history', 'current_levers', 'summarise_history',
+           'find_project_root', 'current_umask', 'apply_umask', 'claim_output', 'temp_path', 'clean_stale_temps',
+           'glob_escape', 'publish']
 
 # %% ../nbs/00_core.ipynb #850c6d5c
 CONTRACT_DOC = 'docs/contract.md'  # the data and command-line contract, shipped with the project
@@ -637,3 +638,30 @@ def publish(tmp: Path, final: Path, overwrite: bool, what: str = '--out'):
             os.replace(tmp, final)
     finally:
         if tmp.exists(): tmp.unlink()
+
+# %% ../nbs/00_core.ipynb #d6488b8a
+from typing import Annotated, Optional, Union
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+def _lever_field(lever: Lever, per_month: bool = True):
+    "A lever's field: a number within its range (held), or a list of them (one per month) when `per_month`."
+    one = Annotated[float, Field(ge=lever.low, le=lever.high)]
+    kind = Union[one, Annotated[list[one], Field(min_length=1)]] if per_month else one
+    what = f"{lever.description} ({lever.low:g}–{lever.high:g} {lever.unit})"
+    return Optional[kind], Field(None, description=what + ('; one number held, or one per month' if per_month else ''))
+
+class _Levers(BaseModel):
+    model_config = ConfigDict(extra='forbid')
+
+    def levers(self) -> dict:
+        "The levers this plan sets (the rest are held), without the member count."
+        return {n: v for n, v in self.model_dump(exclude={'current_member_count'}).items() if v is not None}
+
+_MEMBERS = (Optional[Annotated[float, Field(ge=0, le=1_000_000)]],
+            Field(None, description='members now, overriding the last month of history'))
+LeverPlan = create_model('LeverPlan', __base__=_Levers,
+                         __doc__='A lever plan: any levers, each held or one value a month.',
+                         current_member_count=_MEMBERS, **{n: _lever_field(o) for n, o in LEVERS.items()})
+CurrentState = create_model('CurrentState', __base__=_Levers, __doc__="The studio's levers and members now.",
+                            current_member_count=_MEMBERS,
+                            **{n: _lever_field(o, per_month=False) for n, o in LEVERS.items()})

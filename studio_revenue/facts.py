@@ -8,6 +8,8 @@ import math, re
 from typing import Mapping, Sequence
 import pandas as pd
 from .core import LEVERS, StudioRevenueError, lever_phrase
+from .intervals import Forecast
+from .goal_seek import GoalSeekResult
 
 # %% auto #0
 __all__ = ['constraint_words', 'insight_facts', 'check_numbers', 'unsupported_numbers']
@@ -134,9 +136,10 @@ def _forecast_facts(r: Mapping) -> dict:
     if 'revenue_lower' in last and 'revenue_upper' in last: f['last_month_range_width'] = round(last['revenue_upper'] - last['revenue_lower'], 2)
     return f
 
-def insight_facts(result: Mapping, # a goal seek (docs/contract.md §3 `optimize`) or a forecast (docs/contract.md §3 `predict`) as a dict
+def insight_facts(result: GoalSeekResult | Forecast | Mapping, # a typed result, or its JSON (contract §3) as a dict
                  ) -> dict:
     "The computed results an insight may use, in the units an owner reads (shares as %); shared by the prompt and the number check."
+    if isinstance(result, (GoalSeekResult, Forecast)): result = result.model_dump()
     if not isinstance(result, Mapping):
         raise StudioRevenueError(f"insights need a goal-seek or forecast result (a dict as in docs/contract.md §3), got {type(result).__name__}")
     if 'error' in result: raise StudioRevenueError(f"cannot write insights for a failed command: {result['error']}")

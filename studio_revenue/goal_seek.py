@@ -7,16 +7,19 @@ from __future__ import annotations
 import copy
 import math
 from typing import Mapping
+from typing_extensions import TypedDict
+from pydantic import BaseModel, model_serializer
 import numpy as np
 import pandas as pd
 from .core import LEVERS, LEVER_NAMES, StudioRevenueError, current_levers, describe_change, _suggest
 from .features import MAX_HORIZON, SKELETON_WINDOW, SUPPORT_MIN
 from .ensemble import RevenueModel
-from .intervals import ConformalIntervals
+from .intervals import ConformalIntervals, levers_below_support
 
 # %% auto #0
 __all__ = ['DEFAULT_CONSTRAINTS', 'MAX_INCREASE', 'CONSTRAINT_KEYS', 'DEFAULT_EFFORT', 'PLAN_LABELS', 'RELATIVE_EFFORT',
-           'BOOKABLE_DOUBT', 'MAX_TARGET_RATIO', 'check_constraints', 'effort_weights', 'lower_quantile', 'goal_seek']
+           'BOOKABLE_DOUBT', 'MAX_TARGET_RATIO', 'check_constraints', 'effort_weights', 'lower_quantile', 'LeverChange',
+           'Action', 'PlanReport', 'Relaxation', 'ProbabilityTarget', 'OutsideSupport', 'GoalSeekResult', 'goal_seek']
 
 # %% ../nbs/60_goal_seek.ipynb #188a8868
 DEFAULT_CONSTRAINTS = dict(max_retention_increase=0.05, max_ticket_increase=20.0, max_new_members_increase=10)  # the seed's
@@ -240,10 +243,12 @@ def _bookable_every_month(plan, visits, box, fill_now, i_c, i_a, enough):
     return out if enough(out) or not enough(plan) else plan
 
 def _outside_support(model, studio_history, plan, current, H, members_now=None) -> list[dict]:
-    "Levers the plan moves where fewer than SUPPORT_MIN of the training studio-months are near (value or change)."
+    "Levers the plan moves where fewer than SUPPORT_MIN of training studio-months are near (`levers_below_support`)."
     s = model.predict_paths(studio_history, _held(plan, H), members_now)['support'][0, H - 1]
-    return [dict(lever=n, value=round(float(plan[i]), 6), support=round(float(s[i]), 4)) for i, n in enumerate(LEVER_NAMES)
-            if abs(plan[i] - current[i]) > 1e-12 and s[i] < SUPPORT_MIN]
+    moved = {n: abs(plan[i] - current[i]) > 1e-12 for i, n in enumerate(LEVER_NAMES)}
+    at = {n: i for i, n in enumerate(LEVER_NAMES)}
+    return [dict(lever=n, value=round(float(plan[at[n]]), 6), support=round(float(s[at[n]]), 4))
+            for n in levers_below_support(dict(zip(LEVER_NAMES, s)), moved)]
 
 def _current_state(studio_history, current: Mapping | None) -> dict:
     "The studio's levers now: its last month, overridden by `current` (checked lever by lever)."
@@ -301,6 +306,7 @@ def lower_quantile(intervals: ConformalIntervals, probability: float, months: in
     e, tail = intervals.errors_[months], (1 - (2 * probability - 1)) / 2  # the arithmetic of `ConformalIntervals.quantiles(2p − 1)`
     return float(e[max(math.floor(tail * (len(e) + 1)), 1) - 1])
 
+# %% ../nbs/60_goal_seek.ipynb #fcddc964
 def _plans_on_segments(V, R, target, effort_of, box, free, gains):
     "Segment ends crossing the target — box edges and diagonals from the lower corner — cheapest (estimated) first."
     k = len(free)
@@ -388,6 +394,89 @@ def _relaxations(revenue_at, box: pd.DataFrame, corner: np.ndarray, corner_reven
     out.sort(key=lambda d: -d['revenue_gain'])
     return out, float(R[-1])
 
+# %% ../nbs/60_goal_seek.ipynb #0b01ab20
+class LeverChange(TypedDict):
+    current: float
+    recommended: float
+    change_pct: float | None            # None when the lever is 0 now
+    impact_on_revenue: float            # its Shapley share of the change in month H's revenue
+
+class Action(TypedDict):
+    priority: int
+    lever: str
+    action: str                         # the change in words (`describe_change`)
+    expected_impact: float
+
+class PlanReport(TypedDict):
+    "One plan: the recommended one's fields, and each alternative."
+    plan: str                           # its label: 'retention-led', 'no change', 'best achievable'…
+    effort: float
+    achievable_revenue: float
+    achievement_rate: float
+    recommended_levers: dict[str, float]
+    lever_changes: dict[str, LeverChange]
+    action_plan: list[Action]
+    revenue_by_month: list[float]
+
+class Relaxation(TypedDict):
+    lever: str
+    constraints: list[str]
+    limit: float
+    relaxed_to: float
+    revenue_if_relaxed: float
+    revenue_gain: float
+    reaches_target: bool
+    needed_value: float | None
+    needed_increase: float | None
+
+class ProbabilityTarget(TypedDict):
+    level: float
+    relative_lower_bound: float
+    forecast_needed: float
+    achievable_revenue_lower: float
+
+class OutsideSupport(TypedDict):
+    lever: str
+    value: float
+    support: float
+
+# %% ../nbs/60_goal_seek.ipynb #51ee6b3e
+_ABSENT_WHEN_NONE = ('revenue_with_all_constraints_relaxed', 'probability', 'current_member_count', 'insights')
+
+class GoalSeekResult(BaseModel):
+    "A goal-seek answer (docs/contract.md §3 `optimize`): the least-effort plan, its impacts, the verdict, what binds."
+    studio_id: str
+    target_revenue: float
+    target_month: str                   # YYYY-MM-01
+    feasible: bool
+    achievable_revenue: float
+    achievement_rate: float
+    recommended_levers: dict[str, float]
+    lever_changes: dict[str, LeverChange]
+    binding_constraints: list[str]
+    action_plan: list[Action]
+    months: int
+    base_month: str
+    baseline_revenue: float             # month H's revenue if nothing changes
+    plan: str
+    effort: float
+    revenue_by_month: list[float]
+    alternatives: list[PlanReport]
+    relaxations: list[Relaxation]
+    constraints: dict
+    effort_weights: dict[str, float]
+    revenue_with_all_constraints_relaxed: float | None = None
+    probability: ProbabilityTarget | None = None
+    outside_support: list[OutsideSupport]
+    current_member_count: float | None = None
+    summary: str
+    notes: list[str]
+    insights: dict | None = None        # added by `insights.write_insights` when asked
+
+    @model_serializer(mode='wrap')
+    def _leave_out_absent(self, handler):
+        return {k: v for k, v in handler(self).items() if not (k in _ABSENT_WHEN_NONE and v is None)}
+
 # %% ../nbs/60_goal_seek.ipynb #7e37a041
 def goal_seek(model: RevenueModel, studio_history: pd.DataFrame, # one studio's history (`RevenueModel.studio_history`)
               target_revenue: float,                # monthly revenue wanted in month `months`
@@ -399,7 +488,7 @@ def goal_seek(model: RevenueModel, studio_history: pd.DataFrame, # one studio's 
               n_plans: int = 3,                     # plans to report: the recommended one and up to n_plans − 1 alternatives
               current_member_count: float | None = None, # members now, overriding the last month of history
               current: Mapping | None = None,       # lever values now, overriding the last month of history
-             ) -> dict:
+             ) -> GoalSeekResult:
     "The least-effort held lever plan whose predicted month-`months` revenue reaches `target_revenue` within `constraints` (SPEC §3 `optimize`)."
     target = _check_target(target_revenue, months, studio_history)
     H = int(months)
@@ -501,7 +590,7 @@ def goal_seek(model: RevenueModel, studio_history: pd.DataFrame, # one studio's 
     if current_member_count is not None: out['current_member_count'] = float(current_member_count)
     out['summary'] = _summary(out)
     out['notes'] = notes
-    return out
+    return GoalSeekResult.model_validate(out)
 
 def _summary(out: dict) -> str:
     "One sentence an owner can read."

@@ -262,7 +262,7 @@ def _failure(e: Exception, settings: LLMSettings) -> str:
     else: why = f"unreadable answer from {where} ({type(e).__name__}: {str(e)[:300]})"
     return redact(why, settings.api_key)
 
-def write_insights(result: Mapping,          # a goal seek (docs/contract.md §3 `optimize`) or a forecast (docs/contract.md §3 `predict`)
+def write_insights(result: Mapping,          # a `GoalSeekResult` or `Forecast`, or its JSON (docs/contract.md §3) as a dict
                    model: str | None = None, base_url: str | None = None,
                    api_key: str | None = None,  # '' forces the offline writer
                    timeout: float | None = None) -> dict:

@@ -5,18 +5,24 @@
 # %% ../nbs/40_intervals.ipynb #8f417dd3
 from __future__ import annotations
 import math
+import logging
+from typing import Mapping
+from fastcore.basics import patch
+from pydantic import BaseModel
 from statistics import NormalDist
 from pathlib import Path
 import numpy as np
 import pandas as pd
 from .core import StudioRevenueError
 from .core import LEVER_NAMES
-from .features import MAX_HORIZON, SKELETON_WINDOW
+from .features import MAX_HORIZON, SKELETON_WINDOW, SUPPORT_MIN
 from .ensemble import RevenueModel, LEARNERS, _learner_predict
 
 # %% auto #0
-__all__ = ['INTERVALS_FILE', 'DEFAULT_LEVEL', 'MIN_CALIBRATION', 'EXTRAPOLATION_WIDTH', 'ConformalIntervals', 'calibrate',
-           'plan_bounds', 'ceiling_scenarios', 'kind_scenarios', 'seed_style_bounds', 'forecast_with_intervals']
+__all__ = ['INTERVALS_FILE', 'DEFAULT_LEVEL', 'MIN_CALIBRATION', 'EXTRAPOLATION_WIDTH', 'INTERVAL_METHOD', 'log',
+           'ConformalIntervals', 'calibrate', 'plan_bounds', 'ceiling_scenarios', 'kind_scenarios', 'seed_style_bounds',
+           'forecast_with_intervals', 'lever_support', 'levers_below_support', 'MonthForecast', 'Forecast',
+           'revenue_trend', 'magnitude_warnings', 'outside_support_warning', 'as_forecast', 'forecast']
 
 # %% ../nbs/40_intervals.ipynb #d2bc62bd
 INTERVALS_FILE = 'intervals.npz'
@@ -61,34 +67,42 @@ class ConformalIntervals:
             rows[h] = dict(lower=e[lo_rank - 1], upper=e[hi_rank - 1], n=n)
         return pd.DataFrame(rows).T.rename_axis('horizon')
 
-    def bounds(self, predicted: np.ndarray, # (…, H) revenue forecasts, last axis = horizons 1..H
-               level: float = DEFAULT_LEVEL) -> tuple[np.ndarray, np.ndarray]:
-        "Lower and upper revenue bounds for forecasts of horizons 1..H."
-        predicted = np.asarray(predicted, float)
-        q = self.quantiles(level).iloc[:predicted.shape[-1]]
-        return predicted * (1 + q.lower.to_numpy()), predicted * (1 + q.upper.to_numpy())
+# %% ../nbs/40_intervals.ipynb #bd5136e2
+@patch
+def bounds(self: ConformalIntervals, predicted: np.ndarray, # (…, H) revenue forecasts, last axis = horizons 1..H
+           level: float = DEFAULT_LEVEL) -> tuple[np.ndarray, np.ndarray]:
+    "Lower and upper revenue bounds for forecasts of horizons 1..H."
+    predicted = np.asarray(predicted, float)
+    q = self.quantiles(level).iloc[:predicted.shape[-1]]
+    return predicted * (1 + q.lower.to_numpy()), predicted * (1 + q.upper.to_numpy())
 
-    def bounds_at(self, predicted: np.ndarray, horizon: np.ndarray, level: float = DEFAULT_LEVEL):
-        "Bounds for forecasts each with its own horizon (flat arrays)."
-        q = self.quantiles(level)
-        h = np.asarray(horizon, int)
-        return predicted * (1 + q.lower.to_numpy()[h - 1]), predicted * (1 + q.upper.to_numpy()[h - 1])
+@patch
+def bounds_at(self: ConformalIntervals, predicted: np.ndarray, horizon: np.ndarray, level: float = DEFAULT_LEVEL):
+    "Bounds for forecasts each with its own horizon (flat arrays)."
+    q = self.quantiles(level)
+    h = np.asarray(horizon, int)
+    return predicted * (1 + q.lower.to_numpy()[h - 1]), predicted * (1 + q.upper.to_numpy()[h - 1])
 
-    def write(self, path: str | Path):
-        "Save as .npz (plain arrays, read without pickle)."
-        with open(path, 'wb') as f: np.savez(f, **{f'h{h}': e for h, e in self.errors_.items()})
+# %% ../nbs/40_intervals.ipynb #ff6ebde5
+@patch
+def write(self: ConformalIntervals, path: str | Path):
+    "Save as .npz (plain arrays, read without pickle)."
+    with open(path, 'wb') as f: np.savez(f, **{f'h{h}': e for h, e in self.errors_.items()})
 
-    @classmethod
-    def read(cls, path: str | Path) -> 'ConformalIntervals':
-        path = Path(path)
-        if not path.is_file():
-            raise StudioRevenueError(f"{path.parent} has no {path.name}: the model was saved without calibrated intervals; retrain with `studio-revenue train`")
-        try:
-            with np.load(path, allow_pickle=False) as z: errors = {int(k[1:]): np.sort(z[k]) for k in z.files}
-        except Exception as e: raise StudioRevenueError(f"{path}: cannot read the intervals ({type(e).__name__}: {e}); retrain") from None
-        self = cls(); self.errors_ = errors
-        return self
+@patch(cls_method=True)
+def read(cls: ConformalIntervals, path: str | Path) -> 'ConformalIntervals':
+    path = Path(path)
+    if not path.is_file():
+        raise StudioRevenueError(f"{path.parent} has no {path.name}: the model was saved without calibrated intervals; "
+                                 f"retrain with `studio-revenue train`")
+    try:
+        with np.load(path, allow_pickle=False) as z: errors = {int(k[1:]): np.sort(z[k]) for k in z.files}
+    except Exception as e:
+        raise StudioRevenueError(f"{path}: cannot read the intervals ({type(e).__name__}: {e}); retrain") from None
+    self = cls(); self.errors_ = errors
+    return self
 
+# %% ../nbs/40_intervals.ipynb #60b711ee
 def calibrate(model: RevenueModel) -> ConformalIntervals:
     "Conformal intervals from a freshly fitted model's time-ordered validation forecasts."
     v = getattr(model, 'validation_frame_', None)
@@ -172,3 +186,112 @@ def forecast_with_intervals(model: RevenueModel, intervals: ConformalIntervals, 
                                  pred | dict(membership=fc.membership.to_numpy()[None]), current_member_count)
     lower, upper = plan_bounds(intervals, pred, level)
     return fc.assign(revenue_lower=lower[0], revenue_upper=upper[0])
+
+# %% ../nbs/40_intervals.ipynb #142fb0d2
+def lever_support(forecast: pd.DataFrame | Mapping) -> dict[str, float]:
+    "Per lever, the smallest share of training studio-months near the plan over the forecast's months."
+    return {n: round(float(np.min(forecast[f'support_{n}'])), 4) for n in LEVER_NAMES if f'support_{n}' in forecast}
+
+def levers_below_support(support: Mapping[str, float], # lever -> share of training studio-months near the plan
+                         moved: Mapping[str, bool] | None = None) -> list[str]:
+    "Levers planned where fewer than `SUPPORT_MIN` of training studio-months are near (only those `moved`, if given)."
+    low = [n for n in LEVER_NAMES if n in support and support[n] < SUPPORT_MIN]
+    return [n for n in low if moved is None or moved.get(n, False)]
+
+# %% ../nbs/40_intervals.ipynb #d6ce5c7c
+INTERVAL_METHOD = 'split conformal: per-horizon quantiles of out-of-sample relative errors, pooled across studios'
+
+class MonthForecast(BaseModel):
+    "One projected month: revenue, its range and members."
+    month: str                          # YYYY-MM-01
+    revenue: float
+    revenue_lower: float | None = None
+    revenue_upper: float | None = None
+    members: int
+
+class Forecast(BaseModel):
+    "A what-if answer (docs/contract.md §3 `predict`): revenue, range and members a month, and how far to trust it."
+    studio_id: str
+    base_month: str                     # the last month of history, YYYY-MM-01
+    model_version: str
+    interval: float                     # the level of the ranges
+    interval_method: str = INTERVAL_METHOD
+    predictions: list[MonthForecast]
+    total_projected_revenue: float
+    growth_rate: float | None           # a month, log-linear through the projected months
+    trend: str
+    lever_plan: dict[str, list[float]]  # lever -> its value in each projected month
+    support: dict[str, float]           # lever -> smallest share of training studio-months near the plan
+    outside_support: list[str]          # levers planned outside the data the model learned from
+    outside_support_by_month: list[bool]
+    warnings: list[str]
+
+# %% ../nbs/40_intervals.ipynb #4aa220f6
+def revenue_trend(revenue: np.ndarray, last_revenue: float, current_member_count=None) -> tuple[float | None, str]:
+    "The growth rate a month (log-linear fit through the projected months) and the trend in words."
+    r, n = np.asarray(revenue, float), len(revenue)
+    step = r[0] / last_revenue - 1 if last_revenue > 0 and current_member_count is None else None
+    fitted = n > 1 and (r > 0).all()
+    rate = float(np.expm1(np.polyfit(np.arange(n), np.log(r), 1)[0])) if fitted else step if n == 1 else None
+    if rate is None: words = 'no growth rate (revenue reaches zero)'
+    else:
+        way = 'rises' if rate > 0 else 'falls'
+        how = 'holds steady' if abs(rate) < 5e-4 else f"{way} {100 * abs(rate):.2f} % a month"
+        words = (f"revenue {how} over the {n} projected month{'s' if n > 1 else ''} "
+                 f"({r[0]:,.0f} in month 1, {r[-1]:,.0f} in month {n})")
+    if step is not None and n > 1:
+        words += f"; month 1 is {100 * step:+.1f} % against the last month of history ({last_revenue:,.0f})"
+    if current_member_count is not None:
+        words += f"; from {current_member_count:,.0f} members now (given), so not compared with the file's last month"
+    return (None if rate is None else round(rate, 6)), words
+
+# %% ../nbs/40_intervals.ipynb #3bae2cc9
+log = logging.getLogger('studio_revenue')
+
+def magnitude_warnings(studio_history: pd.DataFrame, forecast: pd.DataFrame, current_member_count=None) -> list[str]:
+    "Warnings for figures far outside the studio's own history (logged as well)."
+    h = studio_history
+    flags, most, least = [], float(h.total_members.max()), float(h.total_members.min())
+    if current_member_count is not None and most > 0 and not least / 3 <= current_member_count <= 3 * most:
+        flags.append(f"--current-member-count {current_member_count:,.0f} is far from the {least:,.0f}–{most:,.0f} "
+                     f"members this studio has had; revenue scales with members, so check the figure")
+    peak = float(h.total_revenue.max())
+    if peak > 0 and float(forecast.revenue.max()) > 3 * peak:
+        flags.append(f"the projection reaches {float(forecast.revenue.max()):,.0f} a month, more than three times the "
+                     f"most this studio has made ({peak:,.0f}): far outside what the model learned from")
+    for f in flags: log.warning(f"warning: {f}")
+    return flags
+
+# %% ../nbs/40_intervals.ipynb #4243cafa
+def outside_support_warning(lever: str, share: float) -> str:
+    "The warning for a lever planned outside the training data's support."
+    return (f"{lever.replace('_', ' ')} is planned where only {100 * share:.1f} % of the training studio-months are "
+            f"near (value or change): outside the data the model learned from, so the figure is an extrapolation and "
+            f"its range is wider")
+
+def as_forecast(fc: pd.DataFrame, # `forecast_with_intervals` output
+                studio_history: pd.DataFrame, model_version: str, level: float, current_member_count=None) -> Forecast:
+    "The typed `Forecast` of a forecast frame, from the studio's history up to its base month."
+    base = studio_history.month.max()
+    last_revenue = float(studio_history[studio_history.month == base].total_revenue.iloc[0])
+    rate, trend = revenue_trend(fc.revenue.to_numpy(), last_revenue, current_member_count)
+    support = lever_support(fc)
+    outside = levers_below_support(support)
+    warnings = magnitude_warnings(studio_history, fc, current_member_count)
+    warnings += [outside_support_warning(n, support[n]) for n in outside]
+    months = [MonthForecast(month=f"{m:%Y-%m-%d}", revenue=round(float(r), 2), revenue_lower=round(float(lo), 2),
+                            revenue_upper=round(float(hi), 2), members=int(round(mb)))
+              for m, r, lo, hi, mb in zip(fc.month, fc.revenue, fc.revenue_lower, fc.revenue_upper, fc.members)]
+    return Forecast(studio_id=str(studio_history.studio_id.iloc[0]), base_month=f"{base:%Y-%m-%d}",
+                    model_version=str(model_version), interval=level, predictions=months,
+                    total_projected_revenue=round(float(fc.revenue.sum()), 2), growth_rate=rate, trend=trend,
+                    lever_plan={n: [round(float(x), 6) for x in fc[n]] for n in LEVER_NAMES if n in fc},
+                    support=support, outside_support=outside,
+                    outside_support_by_month=[bool(x) for x in fc.get('outside_support', [])], warnings=warnings)
+
+def forecast(model: RevenueModel, intervals: ConformalIntervals, history: pd.DataFrame, studio_id: str,
+             lever_plan: dict | None = None, months: int = 12, level: float = DEFAULT_LEVEL,
+             current_member_count: float | None = None) -> Forecast:
+    "`forecast_with_intervals` as a typed `Forecast` (docs/contract.md §3 `predict`)."
+    fc = forecast_with_intervals(model, intervals, history, studio_id, lever_plan, months, level, current_member_count)
+    return as_forecast(fc, model.studio_history(history, studio_id), model.version, level, current_member_count)

@@ -15,10 +15,10 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from PIL import Image
 from .core import LEVERS, LEVER_NAMES, StudioRevenueError, current_levers, lever_label
-from .features import MIN_HISTORY, SUPPORT_MIN
+from .features import MIN_HISTORY
 from .ensemble import RevenueModel
-from .intervals import ConformalIntervals, forecast_with_intervals
-from .goal_seek import goal_seek
+from .intervals import ConformalIntervals, forecast_with_intervals, lever_support, levers_below_support
+from .goal_seek import GoalSeekResult, goal_seek
 
 # %% auto #0
 __all__ = ['lever_slider', 'unsupported_levers', 'ForecastChart', 'plan_words', 'support_warning', 'goal_seek_html',
@@ -42,7 +42,7 @@ def lever_slider(name: str) -> widgets.Widget:
 # %% ../nbs/70_widget.ipynb #9127b2b0
 def unsupported_levers(forecast: pd.DataFrame) -> list[str]:
     "Levers a forecast's plan moves where the training data have (almost) no studio-months, in any month."
-    return [n for n in LEVER_NAMES if f'support_{n}' in forecast and forecast[f'support_{n}'].min() < SUPPORT_MIN]
+    return levers_below_support(lever_support(forecast))
 
 # %% ../nbs/70_widget.ipynb #fc7758a4
 def _money(x): return f"{x:,.0f}"
@@ -112,20 +112,20 @@ def support_warning(levers: list) -> str:
             f"{', '.join(lever_label(n) for n in levers)} — an extrapolation, shown with a wider range.</span> ")
 
 # %% ../nbs/70_widget.ipynb #f87fea09
-def goal_seek_html(answer: dict) -> str:
+def goal_seek_html(answer: GoalSeekResult) -> str:
     "A goal-seek answer as a verdict and its action plan."
-    steps = ''.join(f"<li>{a['action']} (≈ {_money(a['expected_impact'])})</li>" for a in answer.get('action_plan', []))
-    if not answer['feasible']:
-        binding = ', '.join(answer.get('binding_constraints', [])) or 'the lever ranges'
+    steps = ''.join(f"<li>{a['action']} (≈ {_money(a['expected_impact'])})</li>" for a in answer.action_plan)
+    if not answer.feasible:
+        binding = ', '.join(answer.binding_constraints) or 'the lever ranges'
         head = (f"<b style='color:#b00'>Not reachable within the constraints.</b> The best plan reaches "
-                f"{_money(answer['achievable_revenue'])} ({100 * answer['achievement_rate']:.1f} % of the target); "
+                f"{_money(answer.achievable_revenue)} ({100 * answer.achievement_rate:.1f} % of the target); "
                 f"limited by {binding}. The sliders show that best plan.")
-    elif answer.get('lever_changes'):
-        head = (f"<b style='color:#070'>Reachable.</b> Predicted {_money(answer['achievable_revenue'])} in "
-                f"{answer['target_month'][:7]} against the target {_money(answer['target_revenue'])}.")
+    elif answer.lever_changes:
+        head = (f"<b style='color:#070'>Reachable.</b> Predicted {_money(answer.achievable_revenue)} in "
+                f"{answer.target_month[:7]} against the target {_money(answer.target_revenue)}.")
     else:
         head = (f"<b style='color:#070'>No change needed:</b> the levers as now are predicted to reach "
-                f"{_money(answer['achievable_revenue'])}.")
+                f"{_money(answer.achievable_revenue)}.")
     return head + (f"<ol>{steps}</ol>" if steps else '')
 
 # %% ../nbs/70_widget.ipynb #8d76482f
@@ -252,17 +252,17 @@ def _answered(self: StudioSimulator, kind: str, inputs: dict, outputs: dict, sta
         self.on_answer(kind, self.studio.value, inputs, outputs, 1000 * (time.perf_counter() - started))
 
 @patch
-def find_plan(self: StudioSimulator) -> dict:
+def find_plan(self: StudioSimulator) -> GoalSeekResult | None:
     "Goal seek for the target in the chosen month; the plan found is applied to the sliders."
     started, target, month = time.perf_counter(), float(self.target.value), int(self.target_month.value)
     try: answer = goal_seek(self.model, self._history, target, month, intervals=self.intervals)
     except StudioRevenueError as e:
         self.seek_result.value = f"<span style='color:#b00'>{e}</span>"
-        return {}
+        return None
     if self.months.value < month: self.months.value = month
-    self.apply_plan({n: c['recommended'] for n, c in answer.get('lever_changes', {}).items()})
+    self.apply_plan({n: c['recommended'] for n, c in answer.lever_changes.items()})
     self.seek_result.value = goal_seek_html(answer)
-    self._answered('goal_seek', dict(target_revenue=target, months=month), answer, started)
+    self._answered('goal_seek', dict(target_revenue=target, months=month), answer.model_dump(), started)
     return answer
 
 # %% ../nbs/70_widget.ipynb #8c707a15
