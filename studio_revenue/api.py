@@ -23,7 +23,7 @@ from .features import MAX_HORIZON, MIN_HISTORY
 from .ensemble import RevenueModel
 from .intervals import ConformalIntervals, INTERVALS_FILE, MonthForecast, forecast_with_intervals
 from .goal_seek import goal_seek
-from .tracking import resolve_model, _mlflow
+from .tracking import resolve_model, load_mlflow
 from .store import Store, open_store, read_history, log_answer, StoreUnavailable, studios_table, safe_url
 
 # %% auto #0
@@ -56,7 +56,7 @@ def resolve_version(ref: str) -> tuple[str, str | None]:
     if not ref.startswith('models:/'): return ref, None
     name, _, alias = ref[len('models:/'):].partition('@')
     if not alias: return ref, ref.rstrip('/').rsplit('/', 1)[-1]
-    try: mv = _mlflow().MlflowClient().get_model_version_by_alias(name, alias)
+    try: mv = load_mlflow().MlflowClient().get_model_version_by_alias(name, alias)
     except Exception as e:
         raise StudioRevenueError(f"{ref} is not in the model registry ({type(e).__name__}: {str(e).splitlines()[0][:160]})") from None
     return f"models:/{name}/{mv.version}", str(mv.version)
@@ -455,7 +455,7 @@ class Coalescer:
                     for j in group: j.done.set()
 
 # %% ../nbs/96_api.ipynb #00000035
-from .store import log_tables, _jsonable
+from .store import log_tables, jsonable
 import datetime as dt
 
 class LogWriter:

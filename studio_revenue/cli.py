@@ -11,7 +11,7 @@ from typing import Callable
 from . import __version__
 from .core import lazy_module, StudioRevenueError, DataContractError, load_history, summarise_history, find_project_root
 from .core import (parse_number, number_problem, parse_json_argument, show_value, claim_output, temp_path, publish, clean_stale_temps,
-                                 apply_umask, CONTRACT_DOC, MAX_COUNT, MAX_MONEY, _suggest)
+                                 apply_umask, CONTRACT_DOC, MAX_COUNT, MAX_MONEY, did_you_mean)
 np, pd = lazy_module('numpy'), lazy_module('pandas')
 # The modelling stack (pandas, XGBoost, LightGBM, MLflow, OpenAI…) is imported inside the commands that use it, so
 # `--help`, argument errors and `validate` start at once. `train`'s help quotes the ensemble's default held-out span:
@@ -454,7 +454,7 @@ def check_learner_params(params, where: str) -> dict:
             raise StudioRevenueError(f"{where}: {learner} must map parameter names to values, got {show_value(given, 60)}")
         for k, v in given.items():
             if k not in DEFAULT_PARAMS[learner]:
-                raise StudioRevenueError(f"{where}: unknown {learner} parameter {show_value(k, 40)}{_suggest(k, DEFAULT_PARAMS[learner])}; "
+                raise StudioRevenueError(f"{where}: unknown {learner} parameter {show_value(k, 40)}{did_you_mean(k, DEFAULT_PARAMS[learner])}; "
                                          f"known: {', '.join(DEFAULT_PARAMS[learner])}")
             rule = _PARAM_RULES.get(k, dict(low=1, high=100_000, integer=True))
             if (p := number_problem(f"{where}: {learner}.{k}", v, **rule)): raise StudioRevenueError(p)

@@ -27,10 +27,10 @@ np, pd = lazy_module('numpy'), lazy_module('pandas')  # `studio-revenue --help` 
 __all__ = ['np', 'pd', 'CONTRACT_DOC', 'LEVERS', 'LEVER_NAMES', 'MAX_COUNT', 'MAX_MONEY', 'CONTRACT', 'REQUIRED_COLUMNS',
            'MONTH_ALIASES', 'DEFAULT_STUDIO_ID', 'TEMP_MARK', 'LeverPlan', 'CurrentState', 'lazy_module',
            'StudioRevenueError', 'Problem', 'DataContractError', 'show_value', 'number_problem', 'parse_number',
-           'parse_json_argument', 'Lever', 'lever_label', 'lever_phrase', 'describe_change', 'check_lever_plan',
-           'lever_path', 'Column', 'validate_history', 'load_history', 'current_levers', 'summarise_history',
-           'find_project_root', 'current_umask', 'apply_umask', 'claim_output', 'temp_path', 'clean_stale_temps',
-           'glob_escape', 'publish']
+           'parse_json_argument', 'Lever', 'lever_label', 'lever_phrase', 'describe_change', 'did_you_mean',
+           'check_lever_plan', 'lever_path', 'Column', 'validate_history', 'load_history', 'current_levers',
+           'summarise_history', 'find_project_root', 'current_umask', 'apply_umask', 'claim_output', 'temp_path',
+           'clean_stale_temps', 'glob_escape', 'publish']
 
 # %% ../nbs/00_core.ipynb #850c6d5c
 CONTRACT_DOC = 'docs/contract.md'  # the data and command-line contract, shipped with the project
@@ -201,7 +201,7 @@ def describe_change(lever: str, current: float, new: float) -> str:
     return f"{verb} {o.phrase} from {current:,.0f} to {new:,.0f} ({new - current:+,.0f})"
 
 # %% ../nbs/00_core.ipynb #0b2b5578
-def _suggest(name, choices):
+def did_you_mean(name, choices):
     close = difflib.get_close_matches(str(name), list(choices), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ''
 
@@ -217,7 +217,7 @@ def check_lever_plan(lever_plan: Mapping | None, # lever name -> number or list 
     problems, out = [], {}
     for name, value in lever_plan.items():
         if name not in LEVERS:
-            problems.append(f"unknown lever {name!r}{_suggest(name, LEVERS)}; levers are: {', '.join(LEVERS)}")
+            problems.append(f"unknown lever {name!r}{did_you_mean(name, LEVERS)}; levers are: {', '.join(LEVERS)}")
             continue
         lever = LEVERS[name]
         values = list(value) if isinstance(value, (list, tuple, np.ndarray)) else [value] * months
@@ -396,7 +396,7 @@ def _check_columns(raw: pd.DataFrame, name: str) -> tuple[pd.DataFrame, list[Pro
         notes.append(f"read column {alias[0]!r} as 'month'")
     for c in REQUIRED_COLUMNS:
         if c not in raw.columns:
-            problems.append(Problem(name, None, c, f"missing required column{_suggest(c, [x for x in cols if x not in CONTRACT])}"))
+            problems.append(Problem(name, None, c, f"missing required column{did_you_mean(c, [x for x in cols if x not in CONTRACT])}"))
     return raw, problems, notes
 
 # %% ../nbs/00_core.ipynb #d40c6dea

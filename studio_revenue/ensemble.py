@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 import numpy as np
 import pandas as pd
+from fastcore.basics import patch
 # OpenMP threads that wait by spinning burn the cores other work needs: on a busy 2-core machine LightGBM and XGBoost
 # with 2 threads ran 3-5x slower than with 1 (see "Cost at scale" below). Waiting threads sleep instead.
 os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
@@ -22,8 +23,8 @@ from .features import (FeatureBuilder, FEATURES, MONOTONE, MIN_HISTORY, MAX_HORI
 
 # %% auto #0
 __all__ = ['log', 'MODEL_FORMAT', 'VALIDATION_MONTHS', 'LEARNERS', 'DEFAULT_PARAMS', 'RF_MAX_ROWS', 'MANIFEST', 'LEARNER_FILES',
-           'TREE', 'history_hash', 'progress_bar', 'manifest_digest', 'read_manifest', 'foreign_entries',
-           'check_replaceable', 'RevenueModel']
+           'TREE', 'learner_predict', 'history_hash', 'progress_bar', 'manifest_digest', 'read_manifest',
+           'foreign_entries', 'check_replaceable', 'RevenueModel']
 
 # %% ../nbs/30_ensemble.ipynb #f924e679
 log = logging.getLogger('studio_revenue')
@@ -52,7 +53,7 @@ def _make_learner(name, params, seed, n_jobs, n_rows: int | None = None):
     from sklearn.ensemble import RandomForestRegressor
     return RandomForestRegressor(**p, monotonic_cst=list(MONOTONE), random_state=seed, n_jobs=n_jobs)
 
-def _learner_predict(name, learner, X):
+def learner_predict(name, learner, X):
     "Predictions of one fitted learner (thread count kept at 1 for fast small predictions)."
     if name == 'xgboost': return learner.get_booster().inplace_predict(X) if hasattr(learner, 'get_booster') else learner.inplace_predict(X)
     if name == 'lightgbm': return (learner.booster_ if hasattr(learner, 'booster_') else learner).predict(X, num_threads=1)
@@ -180,156 +181,6 @@ class RevenueModel:
                  n_jobs: int = 2): # threads for training
         self.params, self.validation_months, self.random_state, self.n_jobs = params, validation_months, random_state, n_jobs
 
-    def _fit_learners(self, X, y):
-        learners = {}
-        for i, name in enumerate(progress_bar(LEARNERS, desc='fitting the learners', unit='learner'), 1):
-            t0 = time.perf_counter()
-            learners[name] = _make_learner(name, self.params, self.random_state, self.n_jobs, len(y)).fit(X, y)
-            log.info(f"  [{i}/{len(LEARNERS)}] {name}: {time.perf_counter() - t0:.1f} s")
-        if 'random_forest' in learners: learners['random_forest'].n_jobs = 1
-        return learners
-
-    def fit(self, history: pd.DataFrame): # a validated history (`load_history`) of one or more studios
-        "Fit the skeleton, weight the learners on the last `validation_months`, refit on everything."
-        t_start = time.perf_counter()
-        needed = MIN_HISTORY + self.validation_months + 1
-        if history.month.nunique() < needed:
-            raise StudioRevenueError(f"training needs at least {needed} months of history ({MIN_HISTORY} of context, one to learn from, "
-                                     f"then {self.validation_months} held out to weight the ensemble); this history has {history.month.nunique()}")
-        last = history.month.max()
-        cut = last - pd.DateOffset(months=self.validation_months - 1)  # first validation month
-        early = history[history.month < cut]
-        log.info(f"validation: fit on targets before {cut:%Y-%m}, weigh the learners on {cut:%Y-%m}–{last:%Y-%m}")
-        b_early = FeatureBuilder().fit(early)
-        X_fit, y_fit, _ = b_early.training_set(early)
-        X_all, y_all, keys = b_early.training_set(history)
-        target_month = (keys.origin.dt.to_period('M') + keys.horizon.to_numpy()).dt.to_timestamp()
-        valid = (target_month >= cut).to_numpy()
-        early_learners = self._fit_learners(X_fit, y_fit)
-        kv = keys[valid]
-        preds = {n: kv.membership.to_numpy() + kv.other.to_numpy() * np.maximum(_learner_predict(n, l, X_all[valid]), 0)
-                 for n, l in early_learners.items()}
-        actual = kv.revenue.to_numpy()
-        A = np.column_stack([preds[n] / actual for n in LEARNERS])
-        from scipy.optimize import nnls
-        w, _ = nnls(A, np.ones(len(actual)))
-        w = w / w.sum() if w.sum() > 0 else np.full(len(LEARNERS), 1 / len(LEARNERS))
-        self.weights_ = {n: round(float(x), 6) for n, x in zip(LEARNERS, w)}
-        ensemble = sum(self.weights_[n] * preds[n] for n in LEARNERS)
-        hz = kv.horizon.to_numpy()
-        self.validation_frame_ = pd.DataFrame(dict(studio_id=kv.studio_id.to_numpy(), origin=kv.origin.to_numpy(), horizon=hz,
-                                                   actual=actual, ensemble=ensemble, **{n: preds[n] for n in LEARNERS}))
-        self.validation_ = dict(months=f"{cut:%Y-%m}..{last:%Y-%m}", rows=int(valid.sum()),
-                                mape_by_horizon={'ensemble': _mape_by_horizon(actual, ensemble, hz),
-                                                 'skeleton_only': _mape_by_horizon(actual, kv.membership.to_numpy() + kv.other.to_numpy(), hz),
-                                                 **{n: _mape_by_horizon(actual, preds[n], hz) for n in LEARNERS}})
-        log.info(f"ensemble weights {self.weights_}; validation MAPE h=1 {self.validation_['mape_by_horizon']['ensemble'][1]:.2f} %")
-        log.info("refitting on the whole history")
-        self.builder_ = FeatureBuilder().fit(history)
-        X, y, keys = self.builder_.training_set(history)
-        self.learners_ = self._fit_learners(X, y)
-        self.training_ = dict(rows=int(len(y)), studios=int(history.studio_id.nunique()), first_month=f"{history.month.min():%Y-%m-%d}",
-                              last_month=f"{last:%Y-%m-%d}", data_hash=history_hash(history),
-                              seconds=round(time.perf_counter() - t_start, 2))
-        log.info(f"trained on {len(y):,} rows from {self.training_['studios']} studios in {self.training_['seconds']:.1f} s")
-        return self
-
-    # ---- prediction -------------------------------------------------------------------------
-    def _correction(self, X):
-        return sum(self.weights_[n] * _learner_predict(n, self.learners_[n], X) for n in LEARNERS if self.weights_[n] > 0)
-
-    def studio_history(self, history: pd.DataFrame, studio_id: str) -> pd.DataFrame:
-        "One studio's history, checked to be long enough to forecast from."
-        h = history[history.studio_id == studio_id]
-        if h.empty:
-            ids = history.studio_id.unique()
-            raise StudioRevenueError(f"unknown studio {studio_id!r}: the data has {len(ids)} studio{'s' if len(ids) != 1 else ''} "
-                                     f"({', '.join(map(str, ids[:5]))}{', …' if len(ids) > 5 else ''})")
-        if len(h) < MIN_HISTORY:
-            raise StudioRevenueError(f"studio {studio_id!r} has {len(h)} month{'s' if len(h) != 1 else ''} of history; "
-                                     f"a forecast needs at least {MIN_HISTORY} (one seasonal cycle)")
-        return h.sort_values('month')
-
-    def predict_paths(self, studio_history: pd.DataFrame, # one studio's history (`studio_history`)
-                      paths: np.ndarray,                   # (plans, months, levers) lever values in LEVER_NAMES order
-                      current_member_count: float | None = None, # override of the members in the last month
-                     ) -> dict[str, np.ndarray]:
-        "Revenue and members (plans, months) for many complete lever paths from the studio's last month."
-        paths = np.asarray(paths, float)
-        return self.score_contexts([self.last_context(studio_history)] * len(paths), paths, [current_member_count] * len(paths))
-
-    def support(self, ctx, paths, revenue, membership) -> dict[str, np.ndarray]:
-        "How far each plan sits from the training data: per-lever support shares, the outside flag, and the learned part's reach beyond it."
-        now = np.column_stack([ctx[f'now_{n}'] for n in LEVER_NAMES])
-        shares = support_shares(self.builder_.support_, now, paths)  # (plans, months, levers)
-        outside = shares < SUPPORT_MIN
-        # the identities (members, members × price) stay exact off the data; the learned other revenue does not:
-        # its reach = its share of revenue × how far (in log terms) the levers outside the support move from today
-        moved = np.abs(np.log(np.maximum(paths, 1e-3) / np.maximum(now[:, None, :], 1e-3)))
-        learned_share = np.clip(1 - membership / np.maximum(revenue, 1e-9), 0, 1)
-        return dict(support=shares, outside_support=outside.any(-1), extrapolation=learned_share * (moved * outside).sum(-1))
-
-    def predict(self, history: pd.DataFrame, # validated history holding the studio
-                studio_id: str,
-                lever_plan: dict | None = None, # lever name -> number (held) or list of `months` numbers (SPEC §2)
-                months: int = 12,               # months to project, 1–12
-                current_member_count: float | None = None, # members now, overriding the last month's count
-               ) -> pd.DataFrame:
-        "Revenue and members for each of the next `months` months under a lever plan."
-        if isinstance(months, bool) or not isinstance(months, (int, np.integer)) or not 1 <= months <= MAX_HORIZON:
-            raise StudioRevenueError(f"months must be a whole number from 1 to {MAX_HORIZON}, got {months!r}")
-        if current_member_count is not None and (not np.isfinite(current_member_count) or current_member_count < 0):
-            raise StudioRevenueError(f"current_member_count must be a number ≥ 0, got {current_member_count!r}")
-        h = self.studio_history(history, studio_id)
-        path = lever_path(current_levers(h), lever_plan, months)
-        res = self.predict_paths(h, path.to_numpy()[None], current_member_count)
-        out = path.copy()
-        out.insert(0, 'month', pd.date_range(h.month.iloc[-1] + pd.DateOffset(months=1), periods=months, freq='MS'))
-        extra = {k: res[k][0] for k in ('revenue', 'members', 'membership', 'outside_support', 'extrapolation')}
-        extra |= {f'support_{n}': res['support'][0, :, i] for i, n in enumerate(LEVER_NAMES)}
-        return pd.concat([out, pd.DataFrame(extra, index=out.index)], axis=1)  # one concat: cheaper than a column at a time
-
-    # ---- persistence ------------------------------------------------------------------------
-    def manifest(self) -> dict:
-        return dict(format=MODEL_FORMAT, package='studio_revenue', package_version=__version__,
-                    created=datetime.now(timezone.utc).isoformat(timespec='seconds'),
-                    training=self.training_, validation=self.validation_, weights=self.weights_,
-                    features=list(FEATURES), monotone=list(MONOTONE), min_history=MIN_HISTORY, max_horizon=MAX_HORIZON,
-                    levers=list(LEVER_NAMES), builder=self.builder_.to_dict(),
-                    params={n: {**DEFAULT_PARAMS[n], **(self.params or {}).get(n, {})} for n in LEARNERS}, files={})
-
-    def save(self, model_dir: str | Path, overwrite: bool = False,
-             extras: dict | None = None, # further file name -> function writing it to a path (e.g. calibrated intervals)
-            ) -> Path:
-        "Save to a directory: manifest.json, xgboost.ubj, lightgbm.txt, random_forest.skops (none executes code on load)."
-        model_dir = Path(model_dir)
-        check_replaceable(model_dir, overwrite)
-        model_dir.parent.mkdir(parents=True, exist_ok=True)
-        for p in clean_stale_temps(model_dir): log.info(f"removed {p.name}, left by a training run that was stopped")
-        tmp = temp_path(model_dir, directory=True)
-        try:
-            xgb_model, lgb_model = self.learners_['xgboost'], self.learners_['lightgbm']
-            (xgb_model.get_booster() if hasattr(xgb_model, 'get_booster') else xgb_model).save_model(tmp / 'xgboost.ubj')
-            (lgb_model.booster_ if hasattr(lgb_model, 'booster_') else lgb_model).save_model(tmp / 'lightgbm.txt')
-            import skops.io as sio
-            sio.dump(self.learners_['random_forest'], tmp / 'random_forest.skops', compression=zipfile.ZIP_DEFLATED)
-            for name, write in (extras or {}).items(): write(tmp / name)
-            man = self.manifest()
-            man['files'] = {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in sorted(tmp.iterdir())}
-            man['manifest_sha256'] = manifest_digest(man)
-            (tmp / MANIFEST).write_text(json.dumps(man, indent=2))
-            for f in tmp.iterdir(): apply_umask(f)
-            check_replaceable(model_dir, overwrite)  # again: the folder may have changed during training
-            if model_dir.exists():  # empty, or a model this package wrote: swap it out, then remove it
-                old = temp_path(model_dir, directory=True)
-                os.replace(model_dir, old)
-                os.replace(tmp, model_dir)
-                shutil.rmtree(old)
-            else: os.replace(tmp, model_dir)
-        finally:
-            if tmp.exists(): shutil.rmtree(tmp)
-        return model_dir
-
     @classmethod
     def load(cls, model_dir: str | Path) -> 'RevenueModel':
         "Load a saved model directory, refusing one from an incompatible version or with a damaged file."
@@ -364,9 +215,175 @@ class RevenueModel:
         "Short id of this model: the start of its training-data hash and its creation time."
         return f"{self.training_['data_hash'][:12]}"
 
-# %% ../nbs/30_ensemble.ipynb #5c0e7e02
-from fastcore.basics import patch
+# %% ../nbs/30_ensemble.ipynb #9df0f90e
+@patch
+def _fit_learners(self: RevenueModel, X, y):
+    learners = {}
+    for i, name in enumerate(progress_bar(LEARNERS, desc='fitting the learners', unit='learner'), 1):
+        t0 = time.perf_counter()
+        learners[name] = _make_learner(name, self.params, self.random_state, self.n_jobs, len(y)).fit(X, y)
+        log.info(f"  [{i}/{len(LEARNERS)}] {name}: {time.perf_counter() - t0:.1f} s")
+    if 'random_forest' in learners: learners['random_forest'].n_jobs = 1
+    return learners
 
+# %% ../nbs/30_ensemble.ipynb #cd31a845
+@patch
+def fit(self: RevenueModel, history: pd.DataFrame): # a validated history (`load_history`) of one or more studios
+    "Fit the skeleton, weight the learners on the last `validation_months`, refit on everything."
+    t_start = time.perf_counter()
+    needed = MIN_HISTORY + self.validation_months + 1
+    if history.month.nunique() < needed:
+        raise StudioRevenueError(f"training needs at least {needed} months of history ({MIN_HISTORY} of context, one to learn from, "
+                                 f"then {self.validation_months} held out to weight the ensemble); this history has {history.month.nunique()}")
+    last = history.month.max()
+    cut = last - pd.DateOffset(months=self.validation_months - 1)  # first validation month
+    early = history[history.month < cut]
+    log.info(f"validation: fit on targets before {cut:%Y-%m}, weigh the learners on {cut:%Y-%m}–{last:%Y-%m}")
+    b_early = FeatureBuilder().fit(early)
+    X_fit, y_fit, _ = b_early.training_set(early)
+    X_all, y_all, keys = b_early.training_set(history)
+    target_month = (keys.origin.dt.to_period('M') + keys.horizon.to_numpy()).dt.to_timestamp()
+    valid = (target_month >= cut).to_numpy()
+    early_learners = self._fit_learners(X_fit, y_fit)
+    kv = keys[valid]
+    preds = {n: kv.membership.to_numpy() + kv.other.to_numpy() * np.maximum(learner_predict(n, l, X_all[valid]), 0)
+             for n, l in early_learners.items()}
+    actual = kv.revenue.to_numpy()
+    A = np.column_stack([preds[n] / actual for n in LEARNERS])
+    from scipy.optimize import nnls
+    w, _ = nnls(A, np.ones(len(actual)))
+    w = w / w.sum() if w.sum() > 0 else np.full(len(LEARNERS), 1 / len(LEARNERS))
+    self.weights_ = {n: round(float(x), 6) for n, x in zip(LEARNERS, w)}
+    ensemble = sum(self.weights_[n] * preds[n] for n in LEARNERS)
+    hz = kv.horizon.to_numpy()
+    self.validation_frame_ = pd.DataFrame(dict(studio_id=kv.studio_id.to_numpy(), origin=kv.origin.to_numpy(), horizon=hz,
+                                               actual=actual, ensemble=ensemble, **{n: preds[n] for n in LEARNERS}))
+    self.validation_ = dict(months=f"{cut:%Y-%m}..{last:%Y-%m}", rows=int(valid.sum()),
+                            mape_by_horizon={'ensemble': _mape_by_horizon(actual, ensemble, hz),
+                                             'skeleton_only': _mape_by_horizon(actual, kv.membership.to_numpy() + kv.other.to_numpy(), hz),
+                                             **{n: _mape_by_horizon(actual, preds[n], hz) for n in LEARNERS}})
+    log.info(f"ensemble weights {self.weights_}; validation MAPE h=1 {self.validation_['mape_by_horizon']['ensemble'][1]:.2f} %")
+    log.info("refitting on the whole history")
+    self.builder_ = FeatureBuilder().fit(history)
+    X, y, keys = self.builder_.training_set(history)
+    self.learners_ = self._fit_learners(X, y)
+    self.training_ = dict(rows=int(len(y)), studios=int(history.studio_id.nunique()), first_month=f"{history.month.min():%Y-%m-%d}",
+                          last_month=f"{last:%Y-%m-%d}", data_hash=history_hash(history),
+                          seconds=round(time.perf_counter() - t_start, 2))
+    log.info(f"trained on {len(y):,} rows from {self.training_['studios']} studios in {self.training_['seconds']:.1f} s")
+    return self
+
+# %% ../nbs/30_ensemble.ipynb #f27bd075
+# ---- prediction -------------------------------------------------------------------------
+@patch
+def correction(self: RevenueModel, X):
+    return sum(self.weights_[n] * learner_predict(n, self.learners_[n], X) for n in LEARNERS if self.weights_[n] > 0)
+
+# %% ../nbs/30_ensemble.ipynb #62a6057f
+@patch
+def studio_history(self: RevenueModel, history: pd.DataFrame, studio_id: str) -> pd.DataFrame:
+    "One studio's history, checked to be long enough to forecast from."
+    h = history[history.studio_id == studio_id]
+    if h.empty:
+        ids = history.studio_id.unique()
+        raise StudioRevenueError(f"unknown studio {studio_id!r}: the data has {len(ids)} studio{'s' if len(ids) != 1 else ''} "
+                                 f"({', '.join(map(str, ids[:5]))}{', …' if len(ids) > 5 else ''})")
+    if len(h) < MIN_HISTORY:
+        raise StudioRevenueError(f"studio {studio_id!r} has {len(h)} month{'s' if len(h) != 1 else ''} of history; "
+                                 f"a forecast needs at least {MIN_HISTORY} (one seasonal cycle)")
+    return h.sort_values('month')
+
+# %% ../nbs/30_ensemble.ipynb #acb16e46
+@patch
+def predict_paths(self: RevenueModel, studio_history: pd.DataFrame, # one studio's history (`studio_history`)
+                  paths: np.ndarray,                   # (plans, months, levers) lever values in LEVER_NAMES order
+                  current_member_count: float | None = None, # override of the members in the last month
+                 ) -> dict[str, np.ndarray]:
+    "Revenue and members (plans, months) for many complete lever paths from the studio's last month."
+    paths = np.asarray(paths, float)
+    return self.score_contexts([self.last_context(studio_history)] * len(paths), paths, [current_member_count] * len(paths))
+
+# %% ../nbs/30_ensemble.ipynb #5b8e265e
+@patch
+def support(self: RevenueModel, ctx, paths, revenue, membership) -> dict[str, np.ndarray]:
+    "How far each plan sits from the training data: per-lever support shares, the outside flag, and the learned part's reach beyond it."
+    now = np.column_stack([ctx[f'now_{n}'] for n in LEVER_NAMES])
+    shares = support_shares(self.builder_.support_, now, paths)  # (plans, months, levers)
+    outside = shares < SUPPORT_MIN
+    # the identities (members, members × price) stay exact off the data; the learned other revenue does not:
+    # its reach = its share of revenue × how far (in log terms) the levers outside the support move from today
+    moved = np.abs(np.log(np.maximum(paths, 1e-3) / np.maximum(now[:, None, :], 1e-3)))
+    learned_share = np.clip(1 - membership / np.maximum(revenue, 1e-9), 0, 1)
+    return dict(support=shares, outside_support=outside.any(-1), extrapolation=learned_share * (moved * outside).sum(-1))
+
+# %% ../nbs/30_ensemble.ipynb #a354e5b1
+@patch
+def predict(self: RevenueModel, history: pd.DataFrame, # validated history holding the studio
+            studio_id: str,
+            lever_plan: dict | None = None, # lever name -> number (held) or list of `months` numbers (SPEC §2)
+            months: int = 12,               # months to project, 1–12
+            current_member_count: float | None = None, # members now, overriding the last month's count
+           ) -> pd.DataFrame:
+    "Revenue and members for each of the next `months` months under a lever plan."
+    if isinstance(months, bool) or not isinstance(months, (int, np.integer)) or not 1 <= months <= MAX_HORIZON:
+        raise StudioRevenueError(f"months must be a whole number from 1 to {MAX_HORIZON}, got {months!r}")
+    if current_member_count is not None and (not np.isfinite(current_member_count) or current_member_count < 0):
+        raise StudioRevenueError(f"current_member_count must be a number ≥ 0, got {current_member_count!r}")
+    h = self.studio_history(history, studio_id)
+    path = lever_path(current_levers(h), lever_plan, months)
+    res = self.predict_paths(h, path.to_numpy()[None], current_member_count)
+    out = path.copy()
+    out.insert(0, 'month', pd.date_range(h.month.iloc[-1] + pd.DateOffset(months=1), periods=months, freq='MS'))
+    extra = {k: res[k][0] for k in ('revenue', 'members', 'membership', 'outside_support', 'extrapolation')}
+    extra |= {f'support_{n}': res['support'][0, :, i] for i, n in enumerate(LEVER_NAMES)}
+    return pd.concat([out, pd.DataFrame(extra, index=out.index)], axis=1)  # one concat: cheaper than a column at a time
+
+# %% ../nbs/30_ensemble.ipynb #c0021e70
+# ---- persistence ------------------------------------------------------------------------
+@patch
+def manifest(self: RevenueModel) -> dict:
+    return dict(format=MODEL_FORMAT, package='studio_revenue', package_version=__version__,
+                created=datetime.now(timezone.utc).isoformat(timespec='seconds'),
+                training=self.training_, validation=self.validation_, weights=self.weights_,
+                features=list(FEATURES), monotone=list(MONOTONE), min_history=MIN_HISTORY, max_horizon=MAX_HORIZON,
+                levers=list(LEVER_NAMES), builder=self.builder_.to_dict(),
+                params={n: {**DEFAULT_PARAMS[n], **(self.params or {}).get(n, {})} for n in LEARNERS}, files={})
+
+# %% ../nbs/30_ensemble.ipynb #9a34ffdb
+@patch
+def save(self: RevenueModel, model_dir: str | Path, overwrite: bool = False,
+         extras: dict | None = None, # further file name -> function writing it to a path (e.g. calibrated intervals)
+        ) -> Path:
+    "Save to a directory: manifest.json, xgboost.ubj, lightgbm.txt, random_forest.skops (none executes code on load)."
+    model_dir = Path(model_dir)
+    check_replaceable(model_dir, overwrite)
+    model_dir.parent.mkdir(parents=True, exist_ok=True)
+    for p in clean_stale_temps(model_dir): log.info(f"removed {p.name}, left by a training run that was stopped")
+    tmp = temp_path(model_dir, directory=True)
+    try:
+        xgb_model, lgb_model = self.learners_['xgboost'], self.learners_['lightgbm']
+        (xgb_model.get_booster() if hasattr(xgb_model, 'get_booster') else xgb_model).save_model(tmp / 'xgboost.ubj')
+        (lgb_model.booster_ if hasattr(lgb_model, 'booster_') else lgb_model).save_model(tmp / 'lightgbm.txt')
+        import skops.io as sio
+        sio.dump(self.learners_['random_forest'], tmp / 'random_forest.skops', compression=zipfile.ZIP_DEFLATED)
+        for name, write in (extras or {}).items(): write(tmp / name)
+        man = self.manifest()
+        man['files'] = {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in sorted(tmp.iterdir())}
+        man['manifest_sha256'] = manifest_digest(man)
+        (tmp / MANIFEST).write_text(json.dumps(man, indent=2))
+        for f in tmp.iterdir(): apply_umask(f)
+        check_replaceable(model_dir, overwrite)  # again: the folder may have changed during training
+        if model_dir.exists():  # empty, or a model this package wrote: swap it out, then remove it
+            old = temp_path(model_dir, directory=True)
+            os.replace(model_dir, old)
+            os.replace(tmp, model_dir)
+            shutil.rmtree(old)
+        else: os.replace(tmp, model_dir)
+    finally:
+        if tmp.exists(): shutil.rmtree(tmp)
+    return model_dir
+
+# %% ../nbs/30_ensemble.ipynb #5c0e7e02
 @patch
 def last_context(self: RevenueModel, studio_history: pd.DataFrame) -> dict[str, np.ndarray]:
     "What is known at the end of the studio's last month: the context row `score_contexts` projects from."
@@ -384,6 +401,6 @@ def score_contexts(self: RevenueModel, ctxs: list[dict], # one context row per p
     for i, m in enumerate(members_now or []):
         if m is not None: m0[i] = float(m)
     hz = self.builder_.horizon(ctx, paths, m0)
-    revenue = hz.revenue(self._correction(hz.X))
+    revenue = hz.revenue(self.correction(hz.X))
     out = dict(revenue=revenue, members=hz.members, membership=hz.membership, skeleton_other=hz.other)
     return out | self.support(ctx, paths, revenue, hz.membership)

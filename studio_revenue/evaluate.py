@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from .core import StudioRevenueError
 from .features import LEVER_COLUMNS, MAX_HORIZON, MIN_HISTORY
-from .ensemble import RevenueModel, LEARNERS, _learner_predict, progress_bar
+from .ensemble import RevenueModel, LEARNERS, learner_predict, progress_bar
 from .intervals import ConformalIntervals, calibrate, seed_style_bounds
 from .simulate import SimulatedPanel, project_paths
 
@@ -60,7 +60,7 @@ def realized_forecasts(model: RevenueModel, history: pd.DataFrame, # validated h
         if len(idx) == 0: continue
         hz, take, keep = model.builder_.realized(h, idx, horizons)
         rev = h.total_revenue.to_numpy(float)
-        predicted = hz.revenue(model._correction(hz.X))
+        predicted = hz.revenue(model.correction(hz.X))
         extra = {}
         if intervals is not None:
             for level in levels:

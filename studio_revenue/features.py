@@ -281,61 +281,13 @@ _OLD_PART = dict(elasticity=None, season=None, noise=[1.0], spread=[1e-12] * len
 def _mixture_dict(m) -> dict:
     return {} if m is None else dict(mixture={f: np.asarray(x, float).tolist() for f, x in m.items()})
 
+# %% ../nbs/20_features.ipynb #e75056c5
 class FeatureBuilder:
     "Turns studio histories and lever plans into the skeleton and the ensemble's inputs."
-    def fit(self, history: pd.DataFrame): # a validated history (`load_history`)
-        "Learn how other revenue answers the levers (`learn_structure`), whether visits have a ceiling, and the studio types."
-        self.components_ = self._uses_components(history)
-        learned = learn_structure(history, self._parts(history))
-        self.parts_ = {k: dict(elasticity=v['elasticity'], season=v['season']) for k, v in learned['parts'].items()}
-        for k, y in self._parts(history).items():  # how far each studio's own elasticities may stray from the pooled ones
-            noise, spread, mixture = elasticity_spread(history, y, self.parts_[k]['season'], self.parts_[k]['elasticity'])
-            if mixture is not None:  # studios come in kinds: the calendar index learned with their own elasticities
-                self.parts_[k]['season'] = studio_season(history, y, self.parts_[k]['season'])
-                noise, spread, mixture = elasticity_spread(history, y, self.parts_[k]['season'], self.parts_[k]['elasticity'])
-            self.parts_[k].update(noise=np.array([noise]), spread=spread, mixture=mixture)
-        self.visits_per_class_, self.visits_per_member_ = learned['visits_per_class'], learned['visits_per_member']
-        # the data show no full gain from more classes: visits lag the schedule, or follow members with the schedule held
-        self.ceiling_ = bool(self.visits_per_class_ < SATURATION or self.visits_per_member_ > MEMBER_PULL)
-        self.visit_season_ = learned['visit_season']
-        self.ceiling_share_ = self._ceiling_share(history, learned['visits_per_member'])
-        self.ceiling_curve_ = ceiling_curve([self._evidence(h)[-1] for _, h in history.groupby('studio_id', sort=False)],
-                                            self.ceiling_share_)
-        self.season_ = next(iter(self.parts_.values()))['season']
-        self.studio_types_ = sorted(history.studio_type.astype(str).unique())
-        self.support_ = support_grids(history)
-        return self
-
-    def _evidence(self, h, width=SKELETON_WINDOW, D=None):
-        D = _drivers(h) if D is None else D
-        return ceiling_evidence(D[:, 0], h.total_classes_held.to_numpy(float), D[:, 1], h.month.dt.month.to_numpy(),
-                                self.visit_season_, width)
-
-    def _ceiling_share(self, history, pull) -> float:
-        "Share of studios with a ceiling: the panel's pull of members on visits over that of the studios whose whole history shows one."
-        strong = [s for s, h in history.groupby('studio_id', sort=False) if self._evidence(h, len(h))[-1] > EVIDENCE_STRONG]
-        if len(strong) < 5: return 1.0
-        h = history[history.studio_id.isin(strong)]
-        X = np.column_stack([h.total_classes_held.to_numpy(float), _drivers(h)[:, 1]])
-        (_, pull_strong), _ = _within_logs(_drivers(h)[:, 0], X, h.month.dt.month.to_numpy(), h.studio_id.to_numpy(), bounded=0)
-        return float(np.clip(pull / pull_strong, 0, 1)) if pull_strong > 0 else 1.0
 
     @staticmethod
     def _uses_components(h):
         return all(c in h and h[c].notna().all() for c in COMPONENT_COLUMNS)
-
-    def _parts(self, h) -> dict[str, np.ndarray]:
-        "Other revenue split into the parts the data hold: the three components, or one remainder without them."
-        if self.components_ and self._uses_components(h): return {c: h[c].to_numpy(float) for c in COMPONENT_COLUMNS}
-        return {'other': (h.total_revenue - h.total_members * h.avg_ticket_price).to_numpy(float)}
-
-    def to_dict(self) -> dict:
-        return dict(components=self.components_, studio_types=self.studio_types_, visits_per_class=self.visits_per_class_,
-                    visits_per_member=self.visits_per_member_,
-                    ceiling=self.ceiling_, visit_season=[float(x) for x in self.visit_season_],
-                    ceiling_curve=[float(x) for x in self.ceiling_curve_], support=self.support_,
-                    parts={k: {f: [float(x) for x in v[f]] for f in _PART_FIELDS} | _mixture_dict(v.get('mixture'))
-                           for k, v in self.parts_.items()})
 
     @classmethod
     def from_dict(cls, d: dict):
@@ -351,149 +303,225 @@ class FeatureBuilder:
         self.ceiling_curve_ = np.asarray(d.get('ceiling_curve', np.ones_like(Z_GRID)), float)  # older models: the panel's decision
         return self
 
-    def _part_shape(self, name, drivers, calendar, elasticity=None):
-        "Each part's response to its drivers × its calendar index (drivers (…, DRIVERS), calendar months 1–12; elasticity broadcast to drivers)."
-        p = self.parts_[name]
-        e = p['elasticity'] if elasticity is None else elasticity
-        return np.exp((np.log(np.maximum(drivers, 1e-9)) * e).sum(-1)) * p['season'][calendar - 1]
+# %% ../nbs/20_features.ipynb #6c1e20cc
+@patch
+def fit(self: FeatureBuilder, history: pd.DataFrame): # a validated history (`load_history`)
+    "Learn how other revenue answers the levers (`learn_structure`), whether visits have a ceiling, and the studio types."
+    self.components_ = self._uses_components(history)
+    learned = learn_structure(history, self._parts(history))
+    self.parts_ = {k: dict(elasticity=v['elasticity'], season=v['season']) for k, v in learned['parts'].items()}
+    for k, y in self._parts(history).items():  # how far each studio's own elasticities may stray from the pooled ones
+        noise, spread, mixture = elasticity_spread(history, y, self.parts_[k]['season'], self.parts_[k]['elasticity'])
+        if mixture is not None:  # studios come in kinds: the calendar index learned with their own elasticities
+            self.parts_[k]['season'] = studio_season(history, y, self.parts_[k]['season'])
+            noise, spread, mixture = elasticity_spread(history, y, self.parts_[k]['season'], self.parts_[k]['elasticity'])
+        self.parts_[k].update(noise=np.array([noise]), spread=spread, mixture=mixture)
+    self.visits_per_class_, self.visits_per_member_ = learned['visits_per_class'], learned['visits_per_member']
+    # the data show no full gain from more classes: visits lag the schedule, or follow members with the schedule held
+    self.ceiling_ = bool(self.visits_per_class_ < SATURATION or self.visits_per_member_ > MEMBER_PULL)
+    self.visit_season_ = learned['visit_season']
+    self.ceiling_share_ = self._ceiling_share(history, learned['visits_per_member'])
+    self.ceiling_curve_ = ceiling_curve([self._evidence(h)[-1] for _, h in history.groupby('studio_id', sort=False)],
+                                        self.ceiling_share_)
+    self.season_ = next(iter(self.parts_.values()))['season']
+    self.studio_types_ = sorted(history.studio_type.astype(str).unique())
+    self.support_ = support_grids(history)
+    return self
 
-    def _studio_elasticities(self, name, part, D, calendar):
-        "(months, DRIVERS): the studio's own elasticities of a part at each month, shrunk towards the pooled ones."
-        p = self.parts_[name]
-        logy = np.where(part > 0, np.log(np.maximum(part, 1e-300)) - np.log(p['season'][calendar - 1]), np.nan)
-        if p.get('mixture') is not None:
-            return mixed_elasticities(logy, np.log(np.maximum(D, 1e-9)), p['mixture'], float(p['noise'][0]), kinds=True)
-        return shrunk_elasticities(logy, np.log(np.maximum(D, 1e-9)), p['elasticity'], float(p['noise'][0]), p['spread'])
+# %% ../nbs/20_features.ipynb #a05502bb
+@patch
+def _evidence(self: FeatureBuilder, h, width=SKELETON_WINDOW, D=None):
+    D = _drivers(h) if D is None else D
+    return ceiling_evidence(D[:, 0], h.total_classes_held.to_numpy(float), D[:, 1], h.month.dt.month.to_numpy(),
+                            self.visit_season_, width)
 
-    def context(self, studio_history: pd.DataFrame) -> dict[str, np.ndarray]:
-        "What is known at the end of each month of one studio's history (rows sorted by month)."
-        h = studio_history
-        m, price, rev = (h[c].to_numpy(float) for c in ('total_members', 'avg_ticket_price', 'total_revenue'))
-        calendar = h.month.dt.month.to_numpy()
-        D = _drivers(h)
-        W = SKELETON_WINDOW
-        sum_w = lambda x: _windows(x, W, 0.0).sum(axis=1)
-        parts = self._parts(h) if self._uses_components(h) or not self.components_ else \
-            {'other': (h.total_revenue - h.total_members * h.avg_ticket_price).to_numpy(float)}
-        names = list(self.parts_) if len(parts) == len(self.parts_) else None
-        if names is None: raise StudioRevenueError("this studio's data lack the revenue component columns the model was trained with "
-                                                   f"({', '.join(COMPONENT_COLUMNS)})")
-        E = {n: self._studio_elasticities(n, parts[n], D, calendar) for n in names}
-        kinds = {n: E[n][1:] for n in names if isinstance(E[n], tuple)}  # each kind's elasticities and weight, where kinds exist
-        E = {n: e[0] if isinstance(e, tuple) else e for n, e in E.items()}
-        DW = np.stack([_windows(D[:, j], W, 1.0) for j in range(D.shape[1])], -1)
-        calW, inW = _windows(calendar.astype(float), W, 1.0).astype(int), _windows(np.ones(len(m)), W, 0.0)
-        levels = {n: sum_w(np.maximum(parts[n], 0)) / np.maximum((inW * self._part_shape(n, DW, calW, E[n][:, None])).sum(1), 1e-12)
-                  for n in names}
-        other = rev - m * price
-        rev_w, other_w = _windows(rev, RATIO_LAGS), _windows(other, RATIO_LAGS)
-        floor = 1e-3 * np.nanmean(rev_w[:, -3:], axis=1)  # keeps the skeleton's other revenue positive
-        Dw = np.stack([_windows(D[:, j], RATIO_LAGS, 1.0) for j in range(D.shape[1])], -1)
-        cal_w = _windows(calendar.astype(float), RATIO_LAGS, 1.0).astype(int)
-        part_w = {n: levels[n][:, None] * self._part_shape(n, Dw, cal_w, E[n][:, None]) for n in names}
-        skeleton_w = sum(part_w.values())
-        ratio = other_w / np.maximum(skeleton_w, floor[:, None])  # the skeleton's past errors, column -1 = month t
-        known = {t: i for i, t in enumerate(self.studio_types_)}
-        types = h.studio_type.astype(str).map(lambda t: known.get(t, len(known))).to_numpy(float)
-        visits_per_member = D[:, 0] / np.maximum(m, 1)
-        ctx = dict(month=h.month.to_numpy(), origin_month=calendar, type_code=types, members=m, price=price, visits=D[:, 0],
-                   upsold=m * h.upsell_rate.to_numpy(float), revenue=rev, floor=floor, ratio_window=ratio,
-                   visit_ceiling=_windows(visits_per_member, W, 0.0).max(axis=1),  # most visits per member in the window
-                   ceiling_members=_windows(m, W, 1.0)[np.arange(len(m)), _windows(visits_per_member, W, 0.0).argmax(axis=1)],
-                   ratio_0=ratio[:, -1], ratio_1=ratio[:, -2], ratio_2=ratio[:, -3], ratio_mean3=ratio[:, -3:].mean(1),
-                   ratio_mean6=ratio[:, -6:].mean(1), ratio_mean12=ratio.mean(1),
-                   other_share=other_w[:, -3:].sum(1) / rev_w[:, -3:].sum(1),
-                   upsell_share=part_w[names[-1]][:, -1] / np.maximum(skeleton_w[:, -1], floor) if len(names) > 1 else np.zeros(len(m)),
-                   revenue_growth=rev_w[:, -3:].mean(1) / rev_w[:, :3].mean(1),
-                   member_growth=m / np.maximum(_windows(m, 4)[:, 0], 1))
-        ctx['ceiling_weight'] = np.interp(self._evidence(h, D=D), Z_GRID, self.ceiling_curve_) if self.ceiling_ else np.zeros(len(m))
-        if getattr(self, 'decide_ceiling_', False): ctx['ceiling_weight'] = (ctx['ceiling_weight'] >= 0.5).astype(float)  # goal seek
-        for n in names: ctx[f'level_{n}'], ctx[f'elasticity_{n}'] = levels[n], E[n]
-        for n, (e, w) in kinds.items(): ctx[f'kinds_{n}'], ctx[f'kind_weight_{n}'] = e, w
-        for n in LEVER_NAMES: ctx[f'now_{n}'] = h[LEVERS[n].column].to_numpy(float)
-        return ctx
+# %% ../nbs/20_features.ipynb #0ef71511
+@patch
+def _ceiling_share(self: FeatureBuilder, history, pull) -> float:
+    "Share of studios with a ceiling: the panel's pull of members on visits over that of the studios whose whole history shows one."
+    strong = [s for s, h in history.groupby('studio_id', sort=False) if self._evidence(h, len(h))[-1] > EVIDENCE_STRONG]
+    if len(strong) < 5: return 1.0
+    h = history[history.studio_id.isin(strong)]
+    X = np.column_stack([h.total_classes_held.to_numpy(float), _drivers(h)[:, 1]])
+    (_, pull_strong), _ = _within_logs(_drivers(h)[:, 0], X, h.month.dt.month.to_numpy(), h.studio_id.to_numpy(), bounded=0)
+    return float(np.clip(pull / pull_strong, 0, 1)) if pull_strong > 0 else 1.0
 
-    def plan_visits(self, ctx, paths, members):
-        "Visits a plan can bring: classes × attendance, at most the most visits per member seen lately where the data show a ceiling."
-        visits = paths[:, :, _IX['total_classes_held']] * paths[:, :, _IX['class_attendance_rate']]
-        if not self.ceiling_: return visits
-        # members book a share of the ceiling month's visits and walk-ins the rest, which does not grow with members:
-        # growth adds visits at the learned pull of members (< 1), a fall removes them in full (never overstated)
-        m_star = ctx['ceiling_members'][:, None]
-        pull = np.where(members > m_star, min(max(self.visits_per_member_, 0.0), 1.0), 1.0)
-        ceiling = ctx['visit_ceiling'][:, None] * m_star * (1 + pull * (members / np.maximum(m_star, 1) - 1))
-        cap = np.maximum(ceiling, np.minimum(visits, ctx['visits'][:, None]))
-        w = ctx['ceiling_weight'][:, None]  # the studio's P(ceiling | evidence)
-        return w * np.minimum(visits, cap) + (1 - w) * visits
+# %% ../nbs/20_features.ipynb #4adfd873
+@patch
+def _parts(self: FeatureBuilder, h) -> dict[str, np.ndarray]:
+    "Other revenue split into the parts the data hold: the three components, or one remainder without them."
+    if self.components_ and self._uses_components(h): return {c: h[c].to_numpy(float) for c in COMPONENT_COLUMNS}
+    return {'other': (h.total_revenue - h.total_members * h.avg_ticket_price).to_numpy(float)}
 
-    def _plan_drivers(self, ctx, paths, members_now=None):
-        "Members now, members and visits (k, H) of the plan, its DRIVERS (k, H, DRIVERS) and target calendar months."
-        k, H, _ = paths.shape
-        m0 = ctx['members'] if members_now is None else np.asarray(members_now, float)
-        members = np.empty((k, H))
-        current = m0.astype(float)
-        for j in range(H):
-            current = current * paths[:, j, _IX['retention_rate']] + paths[:, j, _IX['new_members_monthly']]
-            members[:, j] = current
-        target_month = (ctx['origin_month'][:, None] + np.arange(1, H + 1)[None] - 1) % 12 + 1
-        visits = self.plan_visits(ctx, paths, members)
-        D = np.stack([visits, members, paths[:, :, _IX['upsell_rate']], paths[:, :, _IX['avg_ticket_price']],
-                      paths[:, :, _IX['staff_utilization_rate']]], -1)
-        return m0, members, visits, D, target_month
+# %% ../nbs/20_features.ipynb #90008f02
+@patch
+def to_dict(self: FeatureBuilder) -> dict:
+    return dict(components=self.components_, studio_types=self.studio_types_, visits_per_class=self.visits_per_class_,
+                visits_per_member=self.visits_per_member_,
+                ceiling=self.ceiling_, visit_season=[float(x) for x in self.visit_season_],
+                ceiling_curve=[float(x) for x in self.ceiling_curve_], support=self.support_,
+                parts={k: {f: [float(x) for x in v[f]] for f in _PART_FIELDS} | _mixture_dict(v.get('mixture'))
+                       for k, v in self.parts_.items()})
 
-    def horizon(self, ctx: dict[str, np.ndarray], # contexts of k origins (`context`, rows selected)
-                paths: np.ndarray,                # (k, H, levers) lever values of the H months after each origin
-                members_now: np.ndarray | None = None, # override of the members at each origin (k,)
-               ) -> Horizon:
-        "The skeleton and the model inputs for H months after each origin under the given lever paths."
-        k, H, _ = paths.shape
-        m0, members, visits, D, target_month = self._plan_drivers(ctx, paths, members_now)
-        horizons = np.arange(1, H + 1)
-        other = sum(ctx[f'level_{n}'][:, None] * self._part_shape(n, D, target_month, ctx[f'elasticity_{n}'][:, None]) for n in self.parts_)
-        other = np.maximum(other, ctx['floor'][:, None])
-        upsold = members * paths[:, :, _IX['upsell_rate']]
-        cols = dict(ratio_seasonal=ctx['ratio_window'][:, horizons - 1],  # same calendar month a year before the target
-                    target_month=target_month, horizon=np.broadcast_to(horizons, (k, H)),
-                    plan_staff_utilization_rate=paths[:, :, _IX['staff_utilization_rate']],
-                    utilization_ratio=paths[:, :, _IX['staff_utilization_rate']] / np.maximum(ctx['now_staff_utilization_rate'][:, None], 1e-9),
-                    visits_ratio=visits / np.maximum(ctx['visits'][:, None], 1e-9),
-                    members_ratio=members / np.maximum(m0[:, None], 1),
-                    price_ratio=paths[:, :, _IX['avg_ticket_price']] / ctx['price'][:, None],
-                    upsold_ratio=upsold / np.maximum(ctx['upsold'][:, None], 1e-9))
-        X = np.empty((k * H, len(FEATURES)))
-        for i, f in enumerate(FEATURES):
-            X[:, i] = (cols[f] if f in cols else np.broadcast_to(ctx[f][:, None], (k, H))).reshape(-1)
-        return Horizon(X, members, members * paths[:, :, _IX['avg_ticket_price']], other)
+# %% ../nbs/20_features.ipynb #5894e99b
+@patch
+def _part_shape(self: FeatureBuilder, name, drivers, calendar, elasticity=None):
+    "Each part's response to its drivers × its calendar index (drivers (…, DRIVERS), calendar months 1–12; elasticity broadcast to drivers)."
+    p = self.parts_[name]
+    e = p['elasticity'] if elasticity is None else elasticity
+    return np.exp((np.log(np.maximum(drivers, 1e-9)) * e).sum(-1)) * p['season'][calendar - 1]
 
-    def realized(self, studio_history: pd.DataFrame, # one studio's history, sorted by month
-                 origins: np.ndarray,                  # row indices of the origin months
-                 horizons: int = MAX_HORIZON) -> tuple[Horizon, np.ndarray, np.ndarray]:
-        "The horizon after each origin with the levers the studio ran; `take` (origins, H) indexes each target month, `keep` marks those inside the history."
-        n = len(studio_history)
-        ctx = {k: v[origins] for k, v in self.context(studio_history).items()}
-        ahead = origins[:, None] + np.arange(1, horizons + 1)[None]
-        take = np.minimum(ahead, n - 1)                       # months past the end are masked out by `keep`
-        hz = self.horizon(ctx, studio_history[list(LEVER_COLUMNS)].to_numpy(float)[take])
-        return hz, take, (ahead < n).reshape(-1)
+# %% ../nbs/20_features.ipynb #4489a085
+@patch
+def _studio_elasticities(self: FeatureBuilder, name, part, D, calendar):
+    "(months, DRIVERS): the studio's own elasticities of a part at each month, shrunk towards the pooled ones."
+    p = self.parts_[name]
+    logy = np.where(part > 0, np.log(np.maximum(part, 1e-300)) - np.log(p['season'][calendar - 1]), np.nan)
+    if p.get('mixture') is not None:
+        return mixed_elasticities(logy, np.log(np.maximum(D, 1e-9)), p['mixture'], float(p['noise'][0]), kinds=True)
+    return shrunk_elasticities(logy, np.log(np.maximum(D, 1e-9)), p['elasticity'], float(p['noise'][0]), p['spread'])
 
-    def training_set(self, history: pd.DataFrame, # validated history, every month usable as a target
-                     horizons: int = MAX_HORIZON,
-                    ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
-        "Inputs, correction targets and row keys (studio, origin, horizon, revenue and skeleton) for every origin with enough history."
-        Xs, ys, keys = [], [], []
-        for sid, h in history.groupby('studio_id', sort=False):
-            origins = np.arange(MIN_HISTORY - 1, len(h) - 1)
-            if len(origins) == 0: continue
-            hz, take, keep = self.realized(h, origins, horizons)
-            rev = h.total_revenue.to_numpy(float)
-            target = (rev[take] - hz.membership) / hz.other
-            Xs.append(hz.X[keep]); ys.append(target.reshape(-1)[keep])
-            keys.append(pd.DataFrame(dict(studio_id=sid, origin=np.repeat(h.month.to_numpy()[origins], horizons),
-                                          horizon=np.tile(np.arange(1, horizons + 1), len(origins)), revenue=rev[take].reshape(-1),
-                                          membership=hz.membership.reshape(-1), other=hz.other.reshape(-1)))[keep])
-        if not Xs: raise StudioRevenueError(f"no studio has the {MIN_HISTORY + 1} months of history training needs "
-                                            f"({MIN_HISTORY} to learn from and one to predict)")
-        return np.vstack(Xs), np.concatenate(ys), pd.concat(keys, ignore_index=True)
+# %% ../nbs/20_features.ipynb #e99569a3
+@patch
+def context(self: FeatureBuilder, studio_history: pd.DataFrame) -> dict[str, np.ndarray]:
+    "What is known at the end of each month of one studio's history (rows sorted by month)."
+    h = studio_history
+    m, price, rev = (h[c].to_numpy(float) for c in ('total_members', 'avg_ticket_price', 'total_revenue'))
+    calendar = h.month.dt.month.to_numpy()
+    D = _drivers(h)
+    W = SKELETON_WINDOW
+    sum_w = lambda x: _windows(x, W, 0.0).sum(axis=1)
+    parts = self._parts(h) if self._uses_components(h) or not self.components_ else \
+        {'other': (h.total_revenue - h.total_members * h.avg_ticket_price).to_numpy(float)}
+    names = list(self.parts_) if len(parts) == len(self.parts_) else None
+    if names is None: raise StudioRevenueError("this studio's data lack the revenue component columns the model was trained with "
+                                               f"({', '.join(COMPONENT_COLUMNS)})")
+    E = {n: self._studio_elasticities(n, parts[n], D, calendar) for n in names}
+    kinds = {n: E[n][1:] for n in names if isinstance(E[n], tuple)}  # each kind's elasticities and weight, where kinds exist
+    E = {n: e[0] if isinstance(e, tuple) else e for n, e in E.items()}
+    DW = np.stack([_windows(D[:, j], W, 1.0) for j in range(D.shape[1])], -1)
+    calW, inW = _windows(calendar.astype(float), W, 1.0).astype(int), _windows(np.ones(len(m)), W, 0.0)
+    levels = {n: sum_w(np.maximum(parts[n], 0)) / np.maximum((inW * self._part_shape(n, DW, calW, E[n][:, None])).sum(1), 1e-12)
+              for n in names}
+    other = rev - m * price
+    rev_w, other_w = _windows(rev, RATIO_LAGS), _windows(other, RATIO_LAGS)
+    floor = 1e-3 * np.nanmean(rev_w[:, -3:], axis=1)  # keeps the skeleton's other revenue positive
+    Dw = np.stack([_windows(D[:, j], RATIO_LAGS, 1.0) for j in range(D.shape[1])], -1)
+    cal_w = _windows(calendar.astype(float), RATIO_LAGS, 1.0).astype(int)
+    part_w = {n: levels[n][:, None] * self._part_shape(n, Dw, cal_w, E[n][:, None]) for n in names}
+    skeleton_w = sum(part_w.values())
+    ratio = other_w / np.maximum(skeleton_w, floor[:, None])  # the skeleton's past errors, column -1 = month t
+    known = {t: i for i, t in enumerate(self.studio_types_)}
+    types = h.studio_type.astype(str).map(lambda t: known.get(t, len(known))).to_numpy(float)
+    visits_per_member = D[:, 0] / np.maximum(m, 1)
+    ctx = dict(month=h.month.to_numpy(), origin_month=calendar, type_code=types, members=m, price=price, visits=D[:, 0],
+               upsold=m * h.upsell_rate.to_numpy(float), revenue=rev, floor=floor, ratio_window=ratio,
+               visit_ceiling=_windows(visits_per_member, W, 0.0).max(axis=1),  # most visits per member in the window
+               ceiling_members=_windows(m, W, 1.0)[np.arange(len(m)), _windows(visits_per_member, W, 0.0).argmax(axis=1)],
+               ratio_0=ratio[:, -1], ratio_1=ratio[:, -2], ratio_2=ratio[:, -3], ratio_mean3=ratio[:, -3:].mean(1),
+               ratio_mean6=ratio[:, -6:].mean(1), ratio_mean12=ratio.mean(1),
+               other_share=other_w[:, -3:].sum(1) / rev_w[:, -3:].sum(1),
+               upsell_share=part_w[names[-1]][:, -1] / np.maximum(skeleton_w[:, -1], floor) if len(names) > 1 else np.zeros(len(m)),
+               revenue_growth=rev_w[:, -3:].mean(1) / rev_w[:, :3].mean(1),
+               member_growth=m / np.maximum(_windows(m, 4)[:, 0], 1))
+    ctx['ceiling_weight'] = np.interp(self._evidence(h, D=D), Z_GRID, self.ceiling_curve_) if self.ceiling_ else np.zeros(len(m))
+    if getattr(self, 'decide_ceiling_', False): ctx['ceiling_weight'] = (ctx['ceiling_weight'] >= 0.5).astype(float)  # goal seek
+    for n in names: ctx[f'level_{n}'], ctx[f'elasticity_{n}'] = levels[n], E[n]
+    for n, (e, w) in kinds.items(): ctx[f'kinds_{n}'], ctx[f'kind_weight_{n}'] = e, w
+    for n in LEVER_NAMES: ctx[f'now_{n}'] = h[LEVERS[n].column].to_numpy(float)
+    return ctx
+
+# %% ../nbs/20_features.ipynb #3d43fa47
+@patch
+def plan_visits(self: FeatureBuilder, ctx, paths, members):
+    "Visits a plan can bring: classes × attendance, at most the most visits per member seen lately where the data show a ceiling."
+    visits = paths[:, :, _IX['total_classes_held']] * paths[:, :, _IX['class_attendance_rate']]
+    if not self.ceiling_: return visits
+    # members book a share of the ceiling month's visits and walk-ins the rest, which does not grow with members:
+    # growth adds visits at the learned pull of members (< 1), a fall removes them in full (never overstated)
+    m_star = ctx['ceiling_members'][:, None]
+    pull = np.where(members > m_star, min(max(self.visits_per_member_, 0.0), 1.0), 1.0)
+    ceiling = ctx['visit_ceiling'][:, None] * m_star * (1 + pull * (members / np.maximum(m_star, 1) - 1))
+    cap = np.maximum(ceiling, np.minimum(visits, ctx['visits'][:, None]))
+    w = ctx['ceiling_weight'][:, None]  # the studio's P(ceiling | evidence)
+    return w * np.minimum(visits, cap) + (1 - w) * visits
+
+# %% ../nbs/20_features.ipynb #4e8ba399
+@patch
+def _plan_drivers(self: FeatureBuilder, ctx, paths, members_now=None):
+    "Members now, members and visits (k, H) of the plan, its DRIVERS (k, H, DRIVERS) and target calendar months."
+    k, H, _ = paths.shape
+    m0 = ctx['members'] if members_now is None else np.asarray(members_now, float)
+    members = np.empty((k, H))
+    current = m0.astype(float)
+    for j in range(H):
+        current = current * paths[:, j, _IX['retention_rate']] + paths[:, j, _IX['new_members_monthly']]
+        members[:, j] = current
+    target_month = (ctx['origin_month'][:, None] + np.arange(1, H + 1)[None] - 1) % 12 + 1
+    visits = self.plan_visits(ctx, paths, members)
+    D = np.stack([visits, members, paths[:, :, _IX['upsell_rate']], paths[:, :, _IX['avg_ticket_price']],
+                  paths[:, :, _IX['staff_utilization_rate']]], -1)
+    return m0, members, visits, D, target_month
+
+# %% ../nbs/20_features.ipynb #0b6ae252
+@patch
+def horizon(self: FeatureBuilder, ctx: dict[str, np.ndarray], # contexts of k origins (`context`, rows selected)
+            paths: np.ndarray,                # (k, H, levers) lever values of the H months after each origin
+            members_now: np.ndarray | None = None, # override of the members at each origin (k,)
+           ) -> Horizon:
+    "The skeleton and the model inputs for H months after each origin under the given lever paths."
+    k, H, _ = paths.shape
+    m0, members, visits, D, target_month = self._plan_drivers(ctx, paths, members_now)
+    horizons = np.arange(1, H + 1)
+    other = sum(ctx[f'level_{n}'][:, None] * self._part_shape(n, D, target_month, ctx[f'elasticity_{n}'][:, None]) for n in self.parts_)
+    other = np.maximum(other, ctx['floor'][:, None])
+    upsold = members * paths[:, :, _IX['upsell_rate']]
+    cols = dict(ratio_seasonal=ctx['ratio_window'][:, horizons - 1],  # same calendar month a year before the target
+                target_month=target_month, horizon=np.broadcast_to(horizons, (k, H)),
+                plan_staff_utilization_rate=paths[:, :, _IX['staff_utilization_rate']],
+                utilization_ratio=paths[:, :, _IX['staff_utilization_rate']] / np.maximum(ctx['now_staff_utilization_rate'][:, None], 1e-9),
+                visits_ratio=visits / np.maximum(ctx['visits'][:, None], 1e-9),
+                members_ratio=members / np.maximum(m0[:, None], 1),
+                price_ratio=paths[:, :, _IX['avg_ticket_price']] / ctx['price'][:, None],
+                upsold_ratio=upsold / np.maximum(ctx['upsold'][:, None], 1e-9))
+    X = np.empty((k * H, len(FEATURES)))
+    for i, f in enumerate(FEATURES):
+        X[:, i] = (cols[f] if f in cols else np.broadcast_to(ctx[f][:, None], (k, H))).reshape(-1)
+    return Horizon(X, members, members * paths[:, :, _IX['avg_ticket_price']], other)
+
+# %% ../nbs/20_features.ipynb #ddf62cae
+@patch
+def realized(self: FeatureBuilder, studio_history: pd.DataFrame, # one studio's history, sorted by month
+             origins: np.ndarray,                  # row indices of the origin months
+             horizons: int = MAX_HORIZON) -> tuple[Horizon, np.ndarray, np.ndarray]:
+    "The horizon after each origin with the levers the studio ran; `take` (origins, H) indexes each target month, `keep` marks those inside the history."
+    n = len(studio_history)
+    ctx = {k: v[origins] for k, v in self.context(studio_history).items()}
+    ahead = origins[:, None] + np.arange(1, horizons + 1)[None]
+    take = np.minimum(ahead, n - 1)                       # months past the end are masked out by `keep`
+    hz = self.horizon(ctx, studio_history[list(LEVER_COLUMNS)].to_numpy(float)[take])
+    return hz, take, (ahead < n).reshape(-1)
+
+# %% ../nbs/20_features.ipynb #15c03ef5
+@patch
+def training_set(self: FeatureBuilder, history: pd.DataFrame, # validated history, every month usable as a target
+                 horizons: int = MAX_HORIZON,
+                ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    "Inputs, correction targets and row keys (studio, origin, horizon, revenue and skeleton) for every origin with enough history."
+    Xs, ys, keys = [], [], []
+    for sid, h in history.groupby('studio_id', sort=False):
+        origins = np.arange(MIN_HISTORY - 1, len(h) - 1)
+        if len(origins) == 0: continue
+        hz, take, keep = self.realized(h, origins, horizons)
+        rev = h.total_revenue.to_numpy(float)
+        target = (rev[take] - hz.membership) / hz.other
+        Xs.append(hz.X[keep]); ys.append(target.reshape(-1)[keep])
+        keys.append(pd.DataFrame(dict(studio_id=sid, origin=np.repeat(h.month.to_numpy()[origins], horizons),
+                                      horizon=np.tile(np.arange(1, horizons + 1), len(origins)), revenue=rev[take].reshape(-1),
+                                      membership=hz.membership.reshape(-1), other=hz.other.reshape(-1)))[keep])
+    if not Xs: raise StudioRevenueError(f"no studio has the {MIN_HISTORY + 1} months of history training needs "
+                                        f"({MIN_HISTORY} to learn from and one to predict)")
+    return np.vstack(Xs), np.concatenate(ys), pd.concat(keys, ignore_index=True)
 
 # %% ../nbs/20_features.ipynb #a10d000a
 @patch

@@ -6,12 +6,13 @@
 from __future__ import annotations
 import copy
 import math
+from dataclasses import dataclass
 from typing import Mapping
 from typing_extensions import TypedDict
 from pydantic import BaseModel, model_serializer
 import numpy as np
 import pandas as pd
-from .core import LEVERS, LEVER_NAMES, StudioRevenueError, current_levers, describe_change, _suggest
+from .core import LEVERS, LEVER_NAMES, StudioRevenueError, current_levers, describe_change, did_you_mean
 from .features import MAX_HORIZON, SKELETON_WINDOW, SUPPORT_MIN
 from .ensemble import RevenueModel
 from .intervals import ConformalIntervals, levers_below_support
@@ -40,7 +41,7 @@ def _normalise_constraints(constraints, problems: list) -> dict:
                                  f"got {type(constraints).__name__}")
     for key in constraints:
         if key not in CONSTRAINT_KEYS:
-            problems.append(f"unknown constraint {key!r}{_suggest(key, CONSTRAINT_KEYS)}; constraints are: {', '.join(CONSTRAINT_KEYS)}")
+            problems.append(f"unknown constraint {key!r}{did_you_mean(key, CONSTRAINT_KEYS)}; constraints are: {', '.join(CONSTRAINT_KEYS)}")
     c = {**DEFAULT_CONSTRAINTS, 'locked': [], 'bounds': {}, **{k: v for k, v in constraints.items() if k in CONSTRAINT_KEYS}}
     for key in DEFAULT_CONSTRAINTS:
         v = c[key]
@@ -51,14 +52,14 @@ def _normalise_constraints(constraints, problems: list) -> dict:
     if not isinstance(locked, (list, tuple)):
         problems.append(f"locked must be a list of lever names, got {locked!r}"); locked = []
     for name in locked:
-        if name not in LEVERS: problems.append(f"unknown lever {name!r} in locked{_suggest(name, LEVERS)}; levers are: {', '.join(LEVERS)}")
+        if name not in LEVERS: problems.append(f"unknown lever {name!r} in locked{did_you_mean(name, LEVERS)}; levers are: {', '.join(LEVERS)}")
     bounds = c['bounds'] if c['bounds'] is not None else {}
     if not isinstance(bounds, Mapping):
         problems.append(f"bounds must map lever names to [low, high], got {bounds!r}"); bounds = {}
     clean_bounds = {}
     for name, pair in bounds.items():
         if name not in LEVERS:
-            problems.append(f"unknown lever {name!r} in bounds{_suggest(name, LEVERS)}; levers are: {', '.join(LEVERS)}"); continue
+            problems.append(f"unknown lever {name!r} in bounds{did_you_mean(name, LEVERS)}; levers are: {', '.join(LEVERS)}"); continue
         lever = LEVERS[name]
         if not isinstance(pair, (list, tuple)) or len(pair) != 2:
             problems.append(f"bounds for {name} must be [low, high] (null for no limit on a side), got {pair!r}"); continue
@@ -130,7 +131,7 @@ def effort_weights(effort: Mapping | None = None,
     "Effort per unit change of each lever (LEVER_NAMES order): the weight over the lever's SPEC range, or over today's value if smaller."
     effort = {} if effort is None else effort
     if not isinstance(effort, Mapping): raise StudioRevenueError(f"effort must map lever names to positive numbers, got {effort!r}")
-    problems = [f"unknown lever {n!r} in effort{_suggest(n, LEVERS)}; levers are: {', '.join(LEVERS)}" for n in effort if n not in LEVERS]
+    problems = [f"unknown lever {n!r} in effort{did_you_mean(n, LEVERS)}; levers are: {', '.join(LEVERS)}" for n in effort if n not in LEVERS]
     problems += [f"effort for {n} must be a positive number, got {v!r}" for n, v in effort.items() if n in LEVERS and not (_is_number(v) and v > 0)]
     if problems: raise StudioRevenueError("bad effort weights: " + '; '.join(problems))
     w = {**DEFAULT_EFFORT, **effort}
@@ -250,12 +251,13 @@ def _outside_support(model, studio_history, plan, current, H, members_now=None) 
     return [dict(lever=n, value=round(float(plan[at[n]]), 6), support=round(float(s[at[n]]), 4))
             for n in levers_below_support(dict(zip(LEVER_NAMES, s)), moved)]
 
+# %% ../nbs/60_goal_seek.ipynb #5dda0eec
 def _current_state(studio_history, current: Mapping | None) -> dict:
     "The studio's levers now: its last month, overridden by `current` (checked lever by lever)."
     now = current_levers(studio_history)
     if current is None: return now
     if not isinstance(current, Mapping): raise StudioRevenueError(f"current levers must map lever names to numbers, got {current!r}")
-    problems = [f"unknown lever {n!r} in the current levers{_suggest(n, LEVERS)}" for n in current if n not in LEVERS]
+    problems = [f"unknown lever {n!r} in the current levers{did_you_mean(n, LEVERS)}" for n in current if n not in LEVERS]
     problems += [p for n, v in current.items() if n in LEVERS and (p := LEVERS[n].check(v))]
     if problems: raise StudioRevenueError("bad current levers: " + '; '.join(problems))
     return {**now, **{n: float(v) for n, v in current.items()}}
@@ -477,7 +479,146 @@ class GoalSeekResult(BaseModel):
     def _leave_out_absent(self, handler):
         return {k: v for k, v in handler(self).items() if not (k in _ABSENT_WHEN_NONE and v is None)}
 
-# %% ../nbs/60_goal_seek.ipynb #7e37a041
+# %% ../nbs/60_goal_seek.ipynb #2d2f9c17
+@dataclass
+class _Seek:
+    "One goal-seek problem: the studio, what its plan must reach in month `H`, and the box the plan may move in."
+    model: RevenueModel
+    history: pd.DataFrame   # one studio's history
+    H: int                  # the target month, 1–12
+    target: float           # monthly revenue wanted in month H
+    q: float | None         # the one-sided relative lower bound of a month-H forecast (None: no probability asked)
+    box: pd.DataFrame       # `check_constraints`: current, low and high per lever
+    per_unit: np.ndarray    # effort per unit of each lever (`effort_weights`)
+    members: float | None   # members now, overriding the last month of history
+
+    def __post_init__(self):
+        self.cur, self.low, self.high = (self.box[c].to_numpy(float) for c in ('current', 'low', 'high'))
+        self.need = self.target if self.q is None else self.target / (1 + self.q)  # the point forecast a plan must reach
+        self.free = [i for i in range(len(LEVER_NAMES)) if self.high[i] > self.low[i] + 1e-12]  # levers the box lets move
+
+    def paths(self, plans: np.ndarray) -> np.ndarray:
+        "Predicted revenue (plans, H) of held plans, in one call."
+        return _revenue(self.model, self.history, plans, self.H, self.members)
+
+    def revenue_at(self, plans: np.ndarray) -> np.ndarray: return self.paths(plans)[:, self.H - 1]
+    def effort_of(self, plans: np.ndarray) -> np.ndarray: return _effort(plans, self.cur, self.per_unit)
+    def snap(self, plans: np.ndarray) -> np.ndarray: return _legalize(plans, self.box)
+
+# %% ../nbs/60_goal_seek.ipynb #64250366
+def _seek_problem(model, studio_history, target_revenue, months, constraints, effort, intervals, probability, n_plans,
+                  current_member_count, current) -> _Seek:
+    "The checked goal-seek problem (step 1); a clear error names the first bad input."
+    target = _check_target(target_revenue, months, studio_history)
+    model = _deciding(model)  # plans are made in the likelier world: a ceiling where one is more likely than not
+    if isinstance(n_plans, bool) or not isinstance(n_plans, (int, np.integer)) or n_plans < 1:
+        raise StudioRevenueError(f"n_plans must be a whole number ≥ 1, got {n_plans!r}")
+    q = None
+    if probability is not None:
+        if intervals is None: raise StudioRevenueError("a probability needs calibrated intervals (a model saved by `studio-revenue train` has them)")
+        q = lower_quantile(intervals, probability, int(months))
+        assert q > -1, "a relative error below -100 % cannot come from positive forecasts"
+    if current_member_count is not None and (not _is_number(current_member_count) or current_member_count < 0):
+        raise StudioRevenueError(f"current_member_count must be a number ≥ 0, got {current_member_count!r}")
+    now = _current_state(studio_history, current)
+    per_unit = effort_weights(effort, now)
+    return _Seek(model, studio_history, int(months), target, q, check_constraints(constraints, now), per_unit, current_member_count)
+
+# %% ../nbs/60_goal_seek.ipynb #9b88989d
+@dataclass
+class _Found:
+    "What the search found: the plans to report (the recommended one first) and what they were found against."
+    plans: list; labels: list; feasible: bool; baseline: float
+    corner: np.ndarray; corner_revenue: float  # the upper corner: the best any allowed plan can do
+    forced: list; notes: list                  # levers the bounds move whatever the target; notes for the answer
+
+def _search(s: _Seek, n_plans: int) -> _Found:
+    "Steps 2–4: the corners and no change in one call, then up to `n_plans` plans, least effort first."
+    k = len(s.free)
+    bits = ((np.arange(2 ** k)[:, None] >> np.arange(k)) & 1).astype(bool)
+    V = np.repeat(s.low[None], 2 ** k, axis=0)
+    V[:, s.free] = np.where(bits, s.high[s.free], s.low[s.free])
+    R_all = s.revenue_at(np.vstack([V, s.cur]))
+    R, baseline = R_all[:-1], float(R_all[-1])
+    gains = R[1 << np.arange(k)] - R[0] if k else np.zeros(0)
+    feasible, notes = bool(R[-1] >= s.need), []
+    forced = [n for n, c0, l0 in zip(LEVER_NAMES, s.cur, s.low) if abs(l0 - c0) > 1e-12]
+    if forced: notes.append(f"bounds move {', '.join(forced)} whatever the target (the current value lies outside the bounds)")
+    kept = [n for n, c0, h0 in zip(LEVER_NAMES, s.cur, s.high) if h0 == c0 and not LEVERS[n].low <= c0 <= LEVERS[n].high]
+    if kept: notes.append(f"{', '.join(kept)} lie outside their SPEC range and are kept as they are")
+    if not feasible:
+        plans, labels = [V[-1]], ['best achievable']
+    elif R[0] >= s.need:
+        plans, labels = [V[0]], ['no change' if not forced else 'bounds only']
+    else:
+        A, B = _plans_on_segments(V, R, s.need, s.effort_of, s.box, s.free, gains)
+        P, _ = _crossings(s.revenue_at, A, B, s.need, s.snap)
+        for _ in range(_TRADE_ROUNDS):
+            P = np.unique(np.vstack([P, _trades(P[np.argmin(s.effort_of(P))], s.box, s.free, s.revenue_at, s.need, s.snap)]), axis=0)
+        cost, lead = s.effort_of(P), _lead(P, s.box, s.free, gains)
+        order = np.argsort(cost, kind='stable')
+        firsts = [order[np.flatnonzero(lead[order] == lv)[0]] for lv in dict.fromkeys(lead[order])]  # the cheapest plan led by each lever
+        plans, labels = [P[i] for i in firsts[:n_plans]], [PLAN_LABELS[LEVER_NAMES[lead[i]]] for i in firsts[:n_plans]]
+    enough = lambda p: feasible and bool(s.revenue_at(p[None])[0] >= s.need)
+    plans = [_bookable(s.model, s.history, p, s.H, s.box, s.members, enough) for p in plans]  # no spots members cannot book
+    assert _within(np.array(plans), s.box), "a plan breaks a constraint"
+    return _Found(plans, labels, feasible, baseline, V[-1], float(R[-1]), forced, notes)
+
+# %% ../nbs/60_goal_seek.ipynb #e11e54eb
+def _reports(s: _Seek, found: _Found) -> list[dict]:
+    "Step 5: the month-by-month revenue and the Shapley split of every reported plan (`_plan_report`), in one call."
+    parts = [_coalitions(s.cur, p) for p in found.plans]
+    v_all = s.paths(np.vstack([pts for _, pts in parts]))
+    reports, start = [], 0
+    for p, (changed, pts), label in zip(found.plans, parts, found.labels):
+        v = v_all[start:start + len(pts)]; start += len(pts)
+        reports.append(_plan_report(p, s.cur, v, changed, s.H, s.target, float(s.effort_of(p)[0]), label))
+        if not found.forced:
+            assert v[-1, s.H - 1] >= found.baseline - 1e-6 * max(abs(found.baseline), 1), "a plan predicted to do worse than no change"
+    if found.feasible: assert all(r['achievable_revenue'] >= round(s.need, 2) - 0.01 for r in reports)
+    return reports
+
+# %% ../nbs/60_goal_seek.ipynb #995f9f0f
+def _answer(s: _Seek, found: _Found, reports: list[dict], probability: float | None) -> dict:
+    "The SPEC §3 answer (and its extras) from the reported plans, recommended first."
+    best, H, notes = reports[0], s.H, list(found.notes)
+    base_month = pd.Timestamp(s.history.month.iloc[-1])
+    target_month = base_month + pd.DateOffset(months=H)
+    if found.feasible:
+        at_cap = [i for i in s.free if found.plans[0][i] >= s.high[i] - 1e-9]
+        binding = sorted({c for i in at_cap for c in s.box.limits[LEVER_NAMES[i]]})
+        relaxations, all_relaxed = [], None
+    else:
+        relaxations, all_relaxed = _relaxations(s.revenue_at, s.box, found.corner, found.corner_revenue, s.need)
+        binding = sorted({c for r in relaxations for c in r['constraints']})
+    constraints = s.box.attrs['constraints']
+    out = dict(studio_id=str(s.history.studio_id.iloc[0]), target_revenue=round(s.target, 2), target_month=f"{target_month:%Y-%m-%d}",
+               feasible=found.feasible, achievable_revenue=best['achievable_revenue'], achievement_rate=best['achievement_rate'],
+               recommended_levers=best['recommended_levers'], lever_changes=best['lever_changes'], binding_constraints=binding,
+               action_plan=best['action_plan'],
+               # extras
+               months=H, base_month=f"{base_month:%Y-%m-%d}", baseline_revenue=round(found.baseline, 2), plan=best['plan'],
+               effort=best['effort'], revenue_by_month=best['revenue_by_month'], alternatives=[dict(r) for r in reports[1:]],
+               relaxations=relaxations, constraints=constraints | {'bounds': {n: list(b) for n, b in constraints['bounds'].items()}},
+               effort_weights={n: round(float(w * (LEVERS[n].high - LEVERS[n].low)), 6) for n, w in zip(LEVER_NAMES, s.per_unit)})
+    if all_relaxed is not None: out['revenue_with_all_constraints_relaxed'] = round(all_relaxed, 2)
+    if s.q is not None:
+        out['probability'] = dict(level=float(probability), relative_lower_bound=round(s.q, 6), forecast_needed=round(s.need, 2),
+                                  achievable_revenue_lower=round(best['achievable_revenue'] * (1 + s.q), 2))
+    if found.forced and best['achievable_revenue'] < out['baseline_revenue']:
+        lowered = ', '.join(n for n in found.forced if s.low[LEVER_NAMES.index(n)] < s.cur[LEVER_NAMES.index(n)])
+        notes.append(f"the bounds lower {lowered}, so the plan is predicted to bring less than changing nothing "
+                     f"({best['achievable_revenue']:,.2f} against {out['baseline_revenue']:,.2f})")
+    out['outside_support'] = _outside_support(s.model, s.history, found.plans[0], s.cur, H, s.members)
+    if out['outside_support']:
+        notes.append("the plan moves " + ', '.join(f"{d['lever']} to {d['value']:g}" for d in out['outside_support'])
+                     + f" — outside the data the model learned from (fewer than {SUPPORT_MIN:.0%} of training studio-months are near):"
+                     " the figure is an extrapolation and its range is wider")
+    if s.members is not None: out['current_member_count'] = float(s.members)
+    out['summary'], out['notes'] = _summary(out), notes
+    return out
+
+# %% ../nbs/60_goal_seek.ipynb #66730811
 def goal_seek(model: RevenueModel, studio_history: pd.DataFrame, # one studio's history (`RevenueModel.studio_history`)
               target_revenue: float,                # monthly revenue wanted in month `months`
               months: int,                          # H: the target is the revenue of the H-th projected month, 1–12
@@ -490,108 +631,12 @@ def goal_seek(model: RevenueModel, studio_history: pd.DataFrame, # one studio's 
               current: Mapping | None = None,       # lever values now, overriding the last month of history
              ) -> GoalSeekResult:
     "The least-effort held lever plan whose predicted month-`months` revenue reaches `target_revenue` within `constraints` (SPEC §3 `optimize`)."
-    target = _check_target(target_revenue, months, studio_history)
-    H = int(months)
-    model = _deciding(model)  # plans are made in the likelier world: a ceiling where one is more likely than not
-    if isinstance(n_plans, bool) or not isinstance(n_plans, (int, np.integer)) or n_plans < 1:
-        raise StudioRevenueError(f"n_plans must be a whole number ≥ 1, got {n_plans!r}")
-    q = None
-    if probability is not None:
-        if intervals is None: raise StudioRevenueError("a probability needs calibrated intervals (a model saved by `studio-revenue train` has them)")
-        q = lower_quantile(intervals, probability, H)
-        assert q > -1, "a relative error below -100 % cannot come from positive forecasts"
-    if current_member_count is not None and (not _is_number(current_member_count) or current_member_count < 0):
-        raise StudioRevenueError(f"current_member_count must be a number ≥ 0, got {current_member_count!r}")
-    now = _current_state(studio_history, current)
-    per_unit = effort_weights(effort, now)
-    box = check_constraints(constraints, now)
-    cur, low, high = (box[c].to_numpy(float) for c in ('current', 'low', 'high'))
-    effort_of = lambda x: _effort(x, cur, per_unit)
-    snap = lambda x: _legalize(x, box)
-    revenue_at = lambda x: _revenue(model, studio_history, x, H, current_member_count)[:, H - 1]
-    need = target if q is None else target / (1 + q)  # the point forecast a plan must reach
+    s = _seek_problem(model, studio_history, target_revenue, months, constraints, effort, intervals, probability, n_plans,
+                      current_member_count, current)
+    found = _search(s, n_plans)
+    return GoalSeekResult.model_validate(_answer(s, found, _reports(s, found), probability))
 
-    # 2. the corners of the box and the plan that changes nothing, in one call
-    free = [i for i in range(len(LEVER_NAMES)) if high[i] > low[i] + 1e-12]
-    k = len(free)
-    bits = ((np.arange(2 ** k)[:, None] >> np.arange(k)) & 1).astype(bool)
-    V = np.repeat(low[None], 2 ** k, axis=0)
-    V[:, free] = np.where(bits, high[free], low[free])
-    R_all = revenue_at(np.vstack([V, cur]))
-    R, baseline = R_all[:-1], float(R_all[-1])
-    gains = R[1 << np.arange(k)] - R[0] if k else np.zeros(0)
-    feasible = bool(R[-1] >= need)
-    notes = []
-    forced = [n for n, c0, l0 in zip(LEVER_NAMES, cur, low) if abs(l0 - c0) > 1e-12]
-    if forced: notes.append(f"bounds move {', '.join(forced)} whatever the target (the current value lies outside the bounds)")
-    kept = [n for n, c0, h0 in zip(LEVER_NAMES, cur, high) if h0 == c0 and not LEVERS[n].low <= c0 <= LEVERS[n].high]
-    if kept: notes.append(f"{', '.join(kept)} lie outside their SPEC range and are kept as they are")
-
-    # 3.–4. the plans
-    if not feasible:
-        plans, labels = [V[-1]], ['best achievable']
-    elif R[0] >= need:
-        plans, labels = [V[0]], ['no change' if not forced else 'bounds only']
-    else:
-        A, B = _plans_on_segments(V, R, need, effort_of, box, free, gains)
-        P, _ = _crossings(revenue_at, A, B, need, snap)
-        for _ in range(_TRADE_ROUNDS):
-            P = np.unique(np.vstack([P, _trades(P[np.argmin(effort_of(P))], box, free, revenue_at, need, snap)]), axis=0)
-        cost, lead = effort_of(P), _lead(P, box, free, gains)
-        order = np.argsort(cost, kind='stable')
-        firsts = [order[np.flatnonzero(lead[order] == lv)[0]] for lv in dict.fromkeys(lead[order])]  # the cheapest plan led by each lever
-        plans, labels = [P[i] for i in firsts[:n_plans]], [PLAN_LABELS[LEVER_NAMES[lead[i]]] for i in firsts[:n_plans]]
-    enough = lambda p: feasible and bool(revenue_at(p[None])[0] >= need)
-    plans = [_bookable(model, studio_history, p, H, box, current_member_count, enough) for p in plans]  # no spots members cannot book
-    assert _within(np.array(plans), box), "a plan breaks a constraint"
-
-    # 5. month-by-month revenue and the Shapley split of every reported plan, in one call
-    parts = [_coalitions(cur, p) for p in plans]
-    stack = np.vstack([pts for _, pts in parts])
-    v_all = _revenue(model, studio_history, stack, H, current_member_count)
-    reports, start = [], 0
-    for p, (changed, pts), label in zip(plans, parts, labels):
-        v = v_all[start:start + len(pts)]; start += len(pts)
-        reports.append(_plan_report(p, cur, v, changed, H, target, float(effort_of(p)[0]), label))
-        if not forced: assert v[-1, H - 1] >= baseline - 1e-6 * max(abs(baseline), 1), "a plan predicted to do worse than no change"
-    if feasible: assert all(r['achievable_revenue'] >= round(need, 2) - 0.01 for r in reports)
-    best = reports[0]
-
-    base_month = pd.Timestamp(studio_history.month.iloc[-1])
-    target_month = base_month + pd.DateOffset(months=H)
-    at_cap = [i for i in range(len(LEVER_NAMES)) if i in free and plans[0][i] >= high[i] - 1e-9]
-    if feasible:
-        binding = sorted({c for i in at_cap for c in box.limits[LEVER_NAMES[i]]})
-        relaxations, all_relaxed = [], None
-    else:
-        relaxations, all_relaxed = _relaxations(revenue_at, box, V[-1], float(R[-1]), need)
-        binding = sorted({c for r in relaxations for c in r['constraints']})
-    out = dict(studio_id=str(studio_history.studio_id.iloc[0]), target_revenue=round(target, 2), target_month=f"{target_month:%Y-%m-%d}",
-               feasible=feasible, achievable_revenue=best['achievable_revenue'], achievement_rate=best['achievement_rate'],
-               recommended_levers=best['recommended_levers'], lever_changes=best['lever_changes'], binding_constraints=binding,
-               action_plan=best['action_plan'],
-               # extras
-               months=H, base_month=f"{base_month:%Y-%m-%d}", baseline_revenue=round(baseline, 2), plan=best['plan'], effort=best['effort'],
-               revenue_by_month=best['revenue_by_month'], alternatives=[{k: v for k, v in r.items()} for r in reports[1:]],
-               relaxations=relaxations, constraints=box.attrs['constraints'] | {'bounds': {n: list(b) for n, b in box.attrs['constraints']['bounds'].items()}},
-               effort_weights={n: round(float(w * (LEVERS[n].high - LEVERS[n].low)), 6) for n, w in zip(LEVER_NAMES, per_unit)})
-    if all_relaxed is not None: out['revenue_with_all_constraints_relaxed'] = round(all_relaxed, 2)
-    if q is not None:
-        out['probability'] = dict(level=float(probability), relative_lower_bound=round(q, 6), forecast_needed=round(need, 2),
-                                  achievable_revenue_lower=round(best['achievable_revenue'] * (1 + q), 2))
-    if forced and best['achievable_revenue'] < out['baseline_revenue']:
-        notes.append(f"the bounds lower {', '.join(n for n in forced if low[LEVER_NAMES.index(n)] < now[n])}, so the plan is predicted to bring "
-                     f"less than changing nothing ({best['achievable_revenue']:,.2f} against {out['baseline_revenue']:,.2f})")
-    out['outside_support'] = _outside_support(model, studio_history, plans[0], cur, H, current_member_count)
-    if out['outside_support']:
-        notes.append("the plan moves " + ', '.join(f"{d['lever']} to {d['value']:g}" for d in out['outside_support'])
-                     + f" — outside the data the model learned from (fewer than {SUPPORT_MIN:.0%} of training studio-months are near):"
-                     " the figure is an extrapolation and its range is wider")
-    if current_member_count is not None: out['current_member_count'] = float(current_member_count)
-    out['summary'] = _summary(out)
-    out['notes'] = notes
-    return GoalSeekResult.model_validate(out)
-
+# %% ../nbs/60_goal_seek.ipynb #49600692
 def _summary(out: dict) -> str:
     "One sentence an owner can read."
     when, target = out['target_month'][:7], out['target_revenue']

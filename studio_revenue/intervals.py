@@ -16,7 +16,7 @@ import pandas as pd
 from .core import StudioRevenueError
 from .core import LEVER_NAMES
 from .features import MAX_HORIZON, SKELETON_WINDOW, SUPPORT_MIN
-from .ensemble import RevenueModel, LEARNERS, _learner_predict
+from .ensemble import RevenueModel, LEARNERS, learner_predict
 
 # %% auto #0
 __all__ = ['INTERVALS_FILE', 'DEFAULT_LEVEL', 'MIN_CALIBRATION', 'EXTRAPOLATION_WIDTH', 'INTERVAL_METHOD', 'log',
@@ -168,7 +168,7 @@ def kind_scenarios(model: RevenueModel, studio_history: pd.DataFrame, paths: np.
 # %% ../nbs/40_intervals.ipynb #e9b3484f
 def seed_style_bounds(model: RevenueModel, X: np.ndarray, membership: np.ndarray, other: np.ndarray, predicted: np.ndarray):
     "The seed's intervals: the ensemble forecast ± 1.96 × the standard deviation of the three learners' forecasts."
-    each = np.stack([membership + other * np.maximum(_learner_predict(n, model.learners_[n], X).reshape(other.shape), 0) for n in LEARNERS])
+    each = np.stack([membership + other * np.maximum(learner_predict(n, model.learners_[n], X).reshape(other.shape), 0) for n in LEARNERS])
     spread = 1.96 * each.std(axis=0)
     return predicted - spread, predicted + spread
 

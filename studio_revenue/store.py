@@ -18,7 +18,7 @@ from .core import StudioRevenueError, CONTRACT, validate_history, load_history
 __all__ = ['log', 'STORE_FILE', 'VALUE_COLUMNS', 'KEY_COLUMNS', 'HEAD', 'metadata', 'studios_table', 'history_table',
            'revisions_table', 'ingests_table', 'LOG_TABLES', 'log_tables', 'BUSY_TIMEOUT_MS', 'VERSION_TABLE',
            'StoreUnavailable', 'project_home', 'store_url', 'safe_url', 'migrate', 'Store', 'open_store',
-           'IngestResult', 'ingest', 'read_history', 'log_answer', 'logged_answers', 'store_simulator']
+           'IngestResult', 'ingest', 'read_history', 'jsonable', 'log_answer', 'logged_answers', 'store_simulator']
 
 # %% ../nbs/92_store.ipynb #3a80fc38
 log = logging.getLogger('studio_revenue')
@@ -286,7 +286,7 @@ def read_history(store: Store, studios: list[str] | str | None = None) -> pd.Dat
     return out
 
 # %% ../nbs/92_store.ipynb #55992167
-def _jsonable(x):
+def jsonable(x):
     return json.loads(json.dumps(x, default=lambda o: o.item() if hasattr(o, 'item') else str(o)))
 
 def log_answer(store: Store, kind: str, # 'forecast', 'goal_seek' or 'scenario'
@@ -298,8 +298,8 @@ def log_answer(store: Store, kind: str, # 'forecast', 'goal_seek' or 'scenario'
     if kind == 'scenario' and not name: raise StudioRevenueError("a saved scenario needs a name")
     table = log_tables[kind]
     row = dict(created_at=dt.datetime.now(dt.timezone.utc), studio_id=str(studio_id), data_source=str(data_source),
-               model_version=model_version, model_ref=model_ref, model_info=_jsonable(model_info), inputs=_jsonable(inputs),
-               outputs=_jsonable(outputs), latency_ms=float(latency_ms), source=source,
+               model_version=model_version, model_ref=model_ref, model_info=jsonable(model_info), inputs=jsonable(inputs),
+               outputs=jsonable(outputs), latency_ms=float(latency_ms), source=source,
                base_month=pd.Timestamp(base_month).date() if base_month is not None else None, **({'name': name} if kind == 'scenario' else {}))
     with store.engine.begin() as conn:  # the studio's data version only when the answer was computed from the store's months
         row['data_version'] = conn.execute(sa.select(studios_table.c.data_version).where(studios_table.c.studio_id == str(studio_id))

@@ -13,9 +13,9 @@ from .core import StudioRevenueError
 from .ensemble import RevenueModel, LEARNERS, DEFAULT_PARAMS, history_hash
 
 # %% auto #0
-__all__ = ['log', 'EXPERIMENT', 'REGISTERED_MODEL', 'project_home', 'tracking_uri', 'tracking_enabled', 'tracked_run',
-           'close_stale_runs', 'flat_params', 'horizon_metrics', 'record_training', 'resolve_model', 'promote',
-           'model_versions']
+__all__ = ['log', 'EXPERIMENT', 'REGISTERED_MODEL', 'project_home', 'tracking_uri', 'tracking_enabled', 'load_mlflow',
+           'tracked_run', 'close_stale_runs', 'flat_params', 'horizon_metrics', 'record_training', 'resolve_model',
+           'promote', 'model_versions']
 
 # %% ../nbs/55_tracking.ipynb #c222a8e7
 log = logging.getLogger('studio_revenue')
@@ -44,7 +44,7 @@ def tracking_enabled(where: str | Path | None = None) -> bool:
     return tracking_uri(where) is not None
 
 # %% ../nbs/55_tracking.ipynb #cd4b69ed
-def _mlflow(where: str | Path | None = None):
+def load_mlflow(where: str | Path | None = None):
     "mlflow, imported on first use (it is slow to import) and pointed at the tracking URI."
     uri = tracking_uri(where)
     if uri is None: raise StudioRevenueError("no model registry here: run this inside the studio_revenue project folder "
@@ -71,7 +71,7 @@ def tracked_run(command: str, params: dict | None = None, tags: dict | None = No
                      f"set MLFLOW_TRACKING_URI to record it)")
         yield None
         return
-    mlflow = _mlflow(where)
+    mlflow = load_mlflow(where)
     with mlflow.start_run(experiment_id=_experiment_id(mlflow), run_name=command, tags={'command': command, **(tags or {})}):
         if params: mlflow.log_params({k: str(v)[:500] for k, v in params.items()})
         yield mlflow
@@ -79,7 +79,7 @@ def tracked_run(command: str, params: dict | None = None, tags: dict | None = No
 def close_stale_runs(command: str) -> int:
     "Mark runs of `command` still RUNNING (left by a killed process) as KILLED; returns how many."
     if not tracking_enabled(): return 0
-    mlflow = _mlflow()
+    mlflow = load_mlflow()
     stale = mlflow.search_runs(experiment_ids=[_experiment_id(mlflow)], filter_string=f"tags.command = '{command}' and attributes.status = 'RUNNING'",
                                output_format='list')
     for r in stale: mlflow.MlflowClient().set_terminated(r.info.run_id, status='KILLED')
@@ -125,7 +125,7 @@ def resolve_model(ref: str | Path) -> Path:
     ref = str(ref)
     if not ref.startswith('models:/'): return Path(ref)
     name, _, which = ref[len('models:/'):].partition('@')
-    mlflow = _mlflow()
+    mlflow = load_mlflow()
     client = mlflow.MlflowClient()
     try:
         if which: mv = client.get_model_version_by_alias(name, which)
@@ -139,7 +139,7 @@ def resolve_model(ref: str | Path) -> Path:
 
 def promote(version: str | int, alias: str = 'champion') -> dict:
     "Point `alias` at a registered version and record the promotion as a run."
-    mlflow = _mlflow()
+    mlflow = load_mlflow()
     client = mlflow.MlflowClient()
     try: mv = client.get_model_version(REGISTERED_MODEL, str(version))
     except Exception: raise StudioRevenueError(f"{REGISTERED_MODEL} has no version {version!r}; list versions with `studio-revenue models`") from None
@@ -152,7 +152,7 @@ def promote(version: str | int, alias: str = 'champion') -> dict:
 
 def model_versions() -> pd.DataFrame:
     "Registered versions with their aliases, runs and validation error."
-    mlflow = _mlflow()
+    mlflow = load_mlflow()
     client = mlflow.MlflowClient()
     try: aliases = client.get_registered_model(REGISTERED_MODEL).aliases
     except Exception: return pd.DataFrame(columns=['version', 'aliases', 'created', 'run_id', 'val_mape_h1', 'data_hash'])

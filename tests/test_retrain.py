@@ -7,7 +7,7 @@ from studio_revenue.core import validate_history
 from studio_revenue.simulate import generate_panel
 from studio_revenue.ensemble import RevenueModel
 from studio_revenue.intervals import calibrate, INTERVALS_FILE
-from studio_revenue.tracking import record_training, promote, _mlflow, REGISTERED_MODEL
+from studio_revenue.tracking import record_training, promote, load_mlflow, REGISTERED_MODEL
 from studio_revenue.monitor import retrain, Gate
 
 SOUND = dict(xgboost=dict(n_estimators=60), lightgbm=dict(n_estimators=60), random_forest=dict(n_estimators=30))
@@ -44,11 +44,11 @@ def make_champion(history, params, folder):
 
 
 def champion_version():
-    return str(_mlflow().MlflowClient().get_model_version_by_alias(REGISTERED_MODEL, 'champion').version)
+    return str(load_mlflow().MlflowClient().get_model_version_by_alias(REGISTERED_MODEL, 'champion').version)
 
 
 def decision_run(run_id):
-    run = _mlflow().MlflowClient().get_run(run_id)
+    run = load_mlflow().MlflowClient().get_run(run_id)
     return run.data.tags, run.data.metrics
 
 
