@@ -18,7 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastcore.basics import patch
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
-from .core import LEVERS, LEVER_NAMES, StudioRevenueError, LeverPlan, CurrentState
+from .core import LEVERS, LEVER_NAMES, StudioRevenueError, LeverPlan, CurrentState, parse_month
 from .features import MAX_HORIZON, MIN_HISTORY
 from .ensemble import RevenueModel
 from .intervals import ConformalIntervals, INTERVALS_FILE, MonthForecast, forecast_with_intervals
@@ -159,9 +159,9 @@ StudioId = Annotated[str, Field(min_length=1, max_length=100, pattern=r'^[A-Za-z
 
 def _month(v):
     if v is None: return v
-    try: m = pd.Timestamp(v).to_period('M').to_timestamp()
-    except (ValueError, TypeError): m = None
-    if m is None or not 1900 <= m.year <= 2200: raise ValueError(f"base_month must be a month such as 2024-06 (years 1900-2200), got {v!r}")
+    try: m = parse_month(v, 'base_month')
+    except StudioRevenueError as e: raise ValueError(str(e)) from None
+    if not 1900 <= m.year <= 2200: raise ValueError(f"base_month must be a month such as 2024-06 (years 1900-2200), got {v!r}")
     return m.as_unit('ns')
 BaseMonth = Annotated[Optional[str], Field(None, pattern=r'^\d{4}-\d{2}(-\d{2})?$', description='the last month of history to project from (default: the latest)')]
 

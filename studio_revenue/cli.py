@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Callable
 from . import __version__
 from .core import lazy_module, StudioRevenueError, DataContractError, load_history, summarise_history, find_project_root
-from .core import (parse_number, number_problem, parse_json_argument, show_value, claim_output, temp_path, publish, clean_stale_temps,
+from .core import (parse_number, number_problem, parse_json_argument, parse_month, show_value, claim_output, temp_path, publish, clean_stale_temps,
                                  apply_umask, CONTRACT_DOC, MAX_COUNT, MAX_MONEY, did_you_mean)
 np, pd = lazy_module('numpy'), lazy_module('pandas')
 # The modelling stack (pandas, XGBoost, LightGBM, MLflow, OpenAI…) is imported inside the commands that use it, so
@@ -19,11 +19,10 @@ DEFAULT_VALIDATION_MONTHS = 12   # = ensemble.VALIDATION_MONTHS, checked below
 
 # %% auto #0
 __all__ = ['np', 'pd', 'DEFAULT_VALIDATION_MONTHS', 'log', 'COMMANDS', 'whole', 'real', 'positive', 'MIN_VALIDATION_MONTHS',
-           'MIN_LEARN_MONTHS', 'SCHEDULER_ARG', 'MODEL_HELP', 'REPORT_TEMPLATE', 'Command', 'arg', 'command',
-           'build_parser', 'parse_month', 'main', 'output_path', 'write_table', 'generate', 'validate', 'model_arg',
-           'load_model', 'json_argument', 'train', 'predict', 'evaluate', 'check_learner_params', 'optimize',
-           'report_template', 'report', 'tune', 'promote', 'models', 'cli_store', 'history_from', 'model_info',
-           'ingest', 'monitor', 'retrain', 'serve']
+           'MIN_LEARN_MONTHS', 'SCHEDULER_ARG', 'MODEL_HELP', 'Command', 'arg', 'command', 'build_parser', 'main',
+           'output_path', 'write_table', 'generate', 'validate', 'model_arg', 'load_model', 'json_argument', 'train',
+           'predict', 'evaluate', 'check_learner_params', 'optimize', 'report', 'tune', 'promote', 'models',
+           'cli_store', 'history_from', 'model_info', 'ingest', 'monitor', 'retrain', 'serve']
 
 # %% ../nbs/99_cli.ipynb #f5618b33
 log = logging.getLogger('studio_revenue')
@@ -83,14 +82,6 @@ real = _typed(False)                       # any finite number; the command chec
 positive = _typed(False, 0, low_open=True)
 MIN_VALIDATION_MONTHS = 6                 # held-out months `train` needs at the least
 MIN_LEARN_MONTHS = 6                      # months after the first 12 that the weighing fit learns from
-
-def parse_month(value, flag: str) -> pd.Timestamp:
-    "A month given as YYYY-MM (or YYYY-MM-DD), as the first day of that month; a named error otherwise."
-    text = str(value).strip()
-    bad = StudioRevenueError(f"{flag} must be a month such as 2023-12, got {show_value(text)}")
-    if not re.fullmatch(r'\d{4}-\d{1,2}(-\d{1,2})?', text): raise bad
-    try: return pd.Timestamp(text if text.count('-') == 2 else text + '-01').to_period('M').to_timestamp()
-    except (ValueError, OverflowError): raise bad from None
 
 # %% ../nbs/99_cli.ipynb #146910ea
 def _default_render(result: dict) -> str:
@@ -508,18 +499,7 @@ def optimize(model_dir, data, studio, target_revenue, months, constraints, effor
         answer.insights = write_insights(answer)
     return answer.model_dump()
 
-# %% ../nbs/99_cli.ipynb #f1f9e427
-REPORT_TEMPLATE = Path('nbs') / 'templates' / 'monthly_evaluation.ipynb'
-
-def report_template() -> Path:
-    "The evaluation template: package data in an installed wheel, else the checkout's nbs/templates (an editable install)."
-    import studio_revenue
-    package = Path(studio_revenue.__file__).resolve().parent
-    for candidate in (package / 'templates' / REPORT_TEMPLATE.name, package.parent / REPORT_TEMPLATE):
-        if candidate.is_file(): return candidate
-    raise StudioRevenueError(f"the report template {REPORT_TEMPLATE.name} is missing from {package}; reinstall studio_revenue")
-
-# %% ../nbs/99_cli.ipynb #d76d76cf
+# %% ../nbs/99_cli.ipynb #a872e72f
 def _render_report(r: dict) -> str:
     return f"report for {r['month'][:7]} written to {r['html']} (and {r['notebook']}) in {r['seconds']:.0f} s" + (' — in-sample: the month lies inside the training period' if r['in_sample'] else '')
 
@@ -532,66 +512,13 @@ def _render_report(r: dict) -> str:
          arg('--overwrite', action='store_true', help="replace this month's report if it exists"),
          render=_render_report)
 def report(model_dir, data, month, out, studios, overwrite):
-    "Write the month's evaluation report."
-    from studio_revenue.tracking import tracked_run
+    "Write the month's evaluation report (`report.monthly_report`)."
+    from studio_revenue.report import monthly_report
     t0 = time.perf_counter()
     history = load_history(data)
     model, _, local_model = load_model(model_dir)
-    if month == 'latest': when = history.month.max()
-    else:
-        try: when = parse_month(month, '--month')
-        except StudioRevenueError: raise StudioRevenueError(f"--month must be YYYY-MM or 'latest', got {show_value(month)}") from None
-    if not (history.month == when).any():
-        raise StudioRevenueError(f"no data for {when:%Y-%m} in {data}: it runs {history.month.min():%Y-%m} to {history.month.max():%Y-%m}")
-    if history.month.nunique() < 13:
-        raise StudioRevenueError(f"{data} holds {history.month.nunique()} months; the report needs 13 (12 of history before a forecast)")
-    subset = None
-    if studios:
-        subset = [s.strip() for s in studios.split(',') if s.strip()]
-        unknown = [s for s in subset if s not in set(history.studio_id)]
-        if unknown: raise StudioRevenueError(f"--studios: {', '.join(map(repr, unknown))} not in {data} (it has {history.studio_id.nunique()} studios such as {history.studio_id.iloc[0]!r})")
-    if Path(out).exists() and not Path(out).is_dir(): raise StudioRevenueError(f"--out {out} is a file; give a folder for the reports")
-    dest = Path(out) / f"{when:%Y-%m}"
-    if dest.exists() and not dest.is_dir(): raise StudioRevenueError(f"--out {out}: {dest} is a file; give another folder for the reports")
-    targets = [dest / 'evaluation.ipynb', dest / 'evaluation.html']
-    with claim_output(dest, '--out'):
-        _write_report(dest, targets, when, data, local_model, subset, overwrite)
-    result = dict(month=f"{when:%Y-%m-%d}", notebook=str(targets[0]), html=str(targets[1]), model_version=model.version,
-                  in_sample=bool(pd.Timestamp(model.training_['last_month']) >= when), studios=subset or 'all',
-                  seconds=round(time.perf_counter() - t0, 1))
-    with tracked_run('report', {'month': f"{when:%Y-%m}", 'model': model_dir, 'data': data, 'studios': studios}, tags={'model_version': model.version}) as mlflow:
-        if mlflow:
-            for t in targets: mlflow.log_artifact(str(t), artifact_path=f"report-{when:%Y-%m}")
-            mlflow.log_metric('seconds', result['seconds'])
-            result['run_id'] = mlflow.active_run().info.run_id
-    return result
-
-# %% ../nbs/99_cli.ipynb #e03ebd65
-def _write_report(dest: Path, targets: list[Path], when, data, local_model: Path, subset, overwrite: bool):
-    "Run the template in a marked temporary folder inside `dest` and publish notebook and HTML (the caller holds the claim)."
-    import papermill as pm
-    from nbconvert import HTMLExporter
-    import nbformat
-    existing = [t for t in targets if t.exists()]
-    if existing and not overwrite:
-        raise StudioRevenueError(f"a report for {when:%Y-%m} already exists ({existing[0]}); pass --overwrite to replace it or choose another --out")
-    dest.mkdir(parents=True, exist_ok=True)
-    clean_stale_temps(dest / 'run')
-    work = temp_path(dest / 'run', directory=True)
-    try:
-        log.info(f"running the evaluation notebook for {when:%Y-%m} (a minute or two)")
-        pm.execute_notebook(str(report_template()), str(work / 'evaluation.ipynb'), kernel_name='python3', cwd=str(work),
-                            parameters=dict(month=f"{when:%Y-%m}", data_path=str(Path(data).resolve()), model_dir=str(local_model.resolve()),
-                                            studios=subset), progress_bar=_is_terminal(sys.stderr) and log.isEnabledFor(logging.INFO),
-                            log_output=False)
-        html, _ = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True).from_notebook_node(
-            nbformat.read(work / 'evaluation.ipynb', as_version=4))
-        (work / 'evaluation.html').write_text(html, encoding='utf-8')
-        for t in targets: apply_umask(work / t.name); publish(work / t.name, t, overwrite)
-    except pm.PapermillExecutionError as e:
-        raise RuntimeError(f"the evaluation notebook failed in cell {e.exec_count}: {e.ename}: {e.evalue}") from None
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    return monthly_report(model, local_model, history, data, month, out, studios, overwrite, started=t0,
+                          progress=_is_terminal(sys.stderr) and log.isEnabledFor(logging.INFO), model_ref=model_dir)
 
 # %% ../nbs/99_cli.ipynb #101f6b0d
 def _render_tune(r: dict) -> str:

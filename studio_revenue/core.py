@@ -27,10 +27,10 @@ np, pd = lazy_module('numpy'), lazy_module('pandas')  # `studio-revenue --help` 
 __all__ = ['np', 'pd', 'CONTRACT_DOC', 'LEVERS', 'LEVER_NAMES', 'MAX_COUNT', 'MAX_MONEY', 'CONTRACT', 'REQUIRED_COLUMNS',
            'MONTH_ALIASES', 'DEFAULT_STUDIO_ID', 'TEMP_MARK', 'LeverPlan', 'CurrentState', 'lazy_module',
            'StudioRevenueError', 'Problem', 'DataContractError', 'show_value', 'number_problem', 'parse_number',
-           'parse_json_argument', 'Lever', 'lever_label', 'lever_phrase', 'describe_change', 'did_you_mean',
-           'check_lever_plan', 'lever_path', 'Column', 'validate_history', 'load_history', 'current_levers',
-           'summarise_history', 'find_project_root', 'current_umask', 'apply_umask', 'claim_output', 'temp_path',
-           'clean_stale_temps', 'glob_escape', 'publish']
+           'parse_month', 'parse_json_argument', 'Lever', 'lever_label', 'lever_phrase', 'describe_change',
+           'did_you_mean', 'check_lever_plan', 'lever_path', 'Column', 'validate_history', 'load_history',
+           'current_levers', 'summarise_history', 'find_project_root', 'current_umask', 'apply_umask', 'claim_output',
+           'temp_path', 'clean_stale_temps', 'glob_escape', 'publish']
 
 # %% ../nbs/00_core.ipynb #850c6d5c
 CONTRACT_DOC = 'docs/contract.md'  # the data and command-line contract, shipped with the project
@@ -107,6 +107,17 @@ def parse_number(text, name: str, **rule) -> float | int:
         raise StudioRevenueError(f"{name} must be {'a whole number' if whole else 'a number'}, got {show_value(s)}") from None
     if (p := number_problem(name, x, **rule)): raise StudioRevenueError(p)
     return int(x) if whole else x
+
+# %% ../nbs/00_core.ipynb #05cd8d93
+def parse_month(value, name: str) -> pd.Timestamp:
+    "A month given as YYYY-MM or YYYY-MM-DD (or a date), as the first day of that month; a named error otherwise."
+    if isinstance(value, (pd.Timestamp, np.datetime64)) or hasattr(value, 'isocalendar'):  # a date or datetime object
+        return pd.Timestamp(value).to_period('M').to_timestamp()
+    text = str(value).strip()
+    bad = StudioRevenueError(f"{name} must be a month such as 2023-12, got {show_value(text)}")
+    if not re.fullmatch(r'\d{4}-\d{1,2}(-\d{1,2})?', text): raise bad
+    try: return pd.Timestamp(text if text.count('-') == 2 else text + '-01').to_period('M').to_timestamp()
+    except (ValueError, OverflowError): raise bad from None
 
 # %% ../nbs/00_core.ipynb #db5a69e4
 def _finite(s: str) -> float:

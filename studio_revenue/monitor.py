@@ -9,7 +9,7 @@ from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from .core import StudioRevenueError, LEVERS, LEVER_NAMES
+from .core import StudioRevenueError, LEVERS, LEVER_NAMES, parse_month
 from .ensemble import RevenueModel, DEFAULT_PARAMS, LEARNERS
 from .intervals import calibrate, INTERVALS_FILE
 from .evaluate import rolling_backtest
@@ -122,8 +122,7 @@ def monitor(store: Store, since: str | None = None, tolerance: float = TOLERANCE
     scored = score_forecasts(logged_answers(store, 'forecast'), history, tolerance)
     goals = score_goal_seeks(logged_answers(store, 'goal_seek'), history, tolerance)
     if since is not None:
-        try: first = pd.Timestamp(since).to_period('M').to_timestamp()
-        except (ValueError, TypeError): raise StudioRevenueError(f"--since must be a month such as 2024-06, got {since!r}") from None
+        first = parse_month(since, '--since')
         scored, goals = scored[scored.month >= first], goals[goals.target_month >= first]
     out = summarise_monitoring(scored)
     out['goal_seeks'] = dict(arrived=int(len(goals)), followed=int(goals.followed.sum()),

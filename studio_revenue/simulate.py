@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
-from .core import LEVERS, LEVER_NAMES, DEFAULT_STUDIO_ID, StudioRevenueError, lever_path, validate_history
+from .core import LEVERS, LEVER_NAMES, DEFAULT_STUDIO_ID, StudioRevenueError, lever_path, parse_month, validate_history
 
 # %% auto #0
 __all__ = ['SEASON_ACQUISITION', 'SEASON_DEMAND', 'SEASON_ATTENDANCE', 'SEASON_RETENTION', 'DEMAND_PERSISTENCE', 'SHOCK_DEPTH',
@@ -244,8 +244,7 @@ def _panel_arguments(n_studios, n_months, shock_month, studio_types, start, econ
     types = list(studio_types or STUDIO_TYPES)
     unknown = [t for t in types if t not in STUDIO_TYPES]
     if unknown: raise StudioRevenueError(f"unknown studio type {unknown[0]!r}; known types: {', '.join(STUDIO_TYPES)}")
-    try: first = pd.Timestamp(start).to_period('M').to_timestamp()
-    except (ValueError, TypeError): raise StudioRevenueError(f"--start must be a month such as 2020-01, got {start!r}") from None
+    first = parse_month(start, '--start')
     if economics not in ECONOMICS + ('mixed',):
         raise StudioRevenueError(f"unknown economics {economics!r}; known: {', '.join(ECONOMICS)}, mixed")
     return types, first
