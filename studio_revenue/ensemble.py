@@ -23,7 +23,7 @@ from .features import (FeatureBuilder, FEATURES, MONOTONE, MIN_HISTORY, MAX_HORI
 
 # %% auto #0
 __all__ = ['log', 'MODEL_FORMAT', 'VALIDATION_MONTHS', 'LEARNERS', 'DEFAULT_PARAMS', 'RF_MAX_ROWS', 'MANIFEST', 'LEARNER_FILES',
-           'TREE', 'learner_predict', 'history_hash', 'progress_bar', 'manifest_digest', 'read_manifest',
+           'TREE', 'saved_form', 'learner_predict', 'history_hash', 'progress_bar', 'manifest_digest', 'read_manifest',
            'foreign_entries', 'check_replaceable', 'RevenueModel']
 
 # %% ../nbs/30_ensemble.ipynb #f924e679
@@ -53,10 +53,17 @@ def _make_learner(name, params, seed, n_jobs, n_rows: int | None = None):
     from sklearn.ensemble import RandomForestRegressor
     return RandomForestRegressor(**p, monotonic_cst=list(MONOTONE), random_state=seed, n_jobs=n_jobs)
 
+def saved_form(name, learner):
+    "A fitted learner as a saved model gives it back: XGBoost's and LightGBM's boosters (what their files hold), the forest on one thread."
+    if name == 'xgboost': return learner.get_booster()
+    if name == 'lightgbm': return learner.booster_
+    learner.n_jobs = 1
+    return learner
+
 def learner_predict(name, learner, X):
-    "Predictions of one fitted learner (thread count kept at 1 for fast small predictions)."
-    if name == 'xgboost': return learner.get_booster().inplace_predict(X) if hasattr(learner, 'get_booster') else learner.inplace_predict(X)
-    if name == 'lightgbm': return (learner.booster_ if hasattr(learner, 'booster_') else learner).predict(X, num_threads=1)
+    "Predictions of one learner in its saved form (`saved_form`; thread count kept at 1 for fast small predictions)."
+    if name == 'xgboost': return learner.inplace_predict(X)
+    if name == 'lightgbm': return learner.predict(X, num_threads=1)
     return _forest_predict(learner, X)
 
 def _forest_predict(forest, X):
@@ -173,6 +180,11 @@ class _Learners(dict):
         self[name] = learner = _read_learner(self.model_dir, name)
         return learner
 
+# %% ../nbs/30_ensemble.ipynb #5d342789
+def _horizons_as_numbers(validation: dict) -> dict:
+    "The manifest's validation figures with horizons as numbers again (JSON made them text), as `fit` leaves them."
+    return {**validation, 'mape_by_horizon': {k: {int(h): x for h, x in d.items()} for k, d in validation['mape_by_horizon'].items()}}
+
 # %% ../nbs/30_ensemble.ipynb #cbe86b88
 class RevenueModel:
     "Forward / what-if revenue model: accounting skeleton + XGBoost, LightGBM and RandomForest corrections."
@@ -204,7 +216,8 @@ class RevenueModel:
         self.learners_ = _Learners(model_dir, man.get('weights'))
         try:
             self.builder_ = FeatureBuilder.from_dict(man['builder'])
-            self.weights_, self.validation_, self.training_, self.manifest_ = man['weights'], man['validation'], man['training'], man
+            self.weights_, self.validation_, self.training_ = man['weights'], _horizons_as_numbers(man['validation']), man['training']
+            self.validation_frame_ = None  # the held-out rows stay with the fitting session, which calibrates the intervals
             assert all(isinstance(self.weights_[n], (int, float)) for n in LEARNERS) and isinstance(self.training_['data_hash'], str)
         except (KeyError, TypeError, ValueError, AttributeError, AssertionError) as e:
             raise StudioRevenueError(f"{where}: {MANIFEST} lacks or garbles a field ({type(e).__name__}: {str(e)[:80]}); retrain") from None
@@ -221,9 +234,8 @@ def _fit_learners(self: RevenueModel, X, y):
     learners = {}
     for i, name in enumerate(progress_bar(LEARNERS, desc='fitting the learners', unit='learner'), 1):
         t0 = time.perf_counter()
-        learners[name] = _make_learner(name, self.params, self.random_state, self.n_jobs, len(y)).fit(X, y)
+        learners[name] = saved_form(name, _make_learner(name, self.params, self.random_state, self.n_jobs, len(y)).fit(X, y))
         log.info(f"  [{i}/{len(LEARNERS)}] {name}: {time.perf_counter() - t0:.1f} s")
-    if 'random_forest' in learners: learners['random_forest'].n_jobs = 1
     return learners
 
 # %% ../nbs/30_ensemble.ipynb #cd31a845
@@ -361,9 +373,8 @@ def save(self: RevenueModel, model_dir: str | Path, overwrite: bool = False,
     for p in clean_stale_temps(model_dir): log.info(f"removed {p.name}, left by a training run that was stopped")
     tmp = temp_path(model_dir, directory=True)
     try:
-        xgb_model, lgb_model = self.learners_['xgboost'], self.learners_['lightgbm']
-        (xgb_model.get_booster() if hasattr(xgb_model, 'get_booster') else xgb_model).save_model(tmp / 'xgboost.ubj')
-        (lgb_model.booster_ if hasattr(lgb_model, 'booster_') else lgb_model).save_model(tmp / 'lightgbm.txt')
+        self.learners_['xgboost'].save_model(tmp / 'xgboost.ubj')
+        self.learners_['lightgbm'].save_model(tmp / 'lightgbm.txt')
         import skops.io as sio
         sio.dump(self.learners_['random_forest'], tmp / 'random_forest.skops', compression=zipfile.ZIP_DEFLATED)
         for name, write in (extras or {}).items(): write(tmp / name)
