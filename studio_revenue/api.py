@@ -18,7 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastcore.basics import patch
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
-from .core import LEVERS, LEVER_NAMES, StudioRevenueError, LeverPlan, CurrentState, parse_month
+from .core import LEVERS, LEVER_NAMES, StudioRevenueError, LeverPlan, CurrentState, months_ahead, parse_month
 from .features import MAX_HORIZON, MIN_HISTORY
 from .ensemble import RevenueModel
 from .intervals import ConformalIntervals, INTERVALS_FILE, MonthForecast, forecast_with_intervals
@@ -383,7 +383,7 @@ from .core import check_lever_plan
 
 @lru_cache(maxsize=4096)
 def _months(base: pd.Timestamp, H: int) -> tuple[str, ...]:
-    return tuple(pd.date_range(base + pd.DateOffset(months=1), periods=H, freq='MS').strftime('%Y-%m-%d'))
+    return tuple(months_ahead(base, H).strftime('%Y-%m-%d'))
 
 def answer_from_scores(serving: ServingModel, state: StudioState, path: np.ndarray, res: dict, j: int,
                        lo: np.ndarray, hi: np.ndarray, level: float, ci: bool, full: bool = True) -> dict:

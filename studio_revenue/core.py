@@ -27,10 +27,10 @@ np, pd = lazy_module('numpy'), lazy_module('pandas')  # `studio-revenue --help` 
 __all__ = ['np', 'pd', 'CONTRACT_DOC', 'LEVERS', 'LEVER_NAMES', 'MAX_COUNT', 'MAX_MONEY', 'CONTRACT', 'REQUIRED_COLUMNS',
            'MONTH_ALIASES', 'DEFAULT_STUDIO_ID', 'TEMP_MARK', 'LeverPlan', 'CurrentState', 'lazy_module',
            'StudioRevenueError', 'Problem', 'DataContractError', 'show_value', 'number_problem', 'parse_number',
-           'parse_month', 'parse_json_argument', 'Lever', 'lever_label', 'lever_phrase', 'describe_change',
-           'did_you_mean', 'check_lever_plan', 'lever_path', 'Column', 'validate_history', 'load_history',
-           'current_levers', 'summarise_history', 'find_project_root', 'current_umask', 'apply_umask', 'claim_output',
-           'temp_path', 'clean_stale_temps', 'glob_escape', 'publish']
+           'parse_month', 'months_ahead', 'parse_json_argument', 'Lever', 'lever_label', 'lever_phrase',
+           'describe_change', 'unknown_lever', 'did_you_mean', 'check_lever_plan', 'lever_path', 'Column',
+           'validate_history', 'load_history', 'current_levers', 'summarise_history', 'find_project_root',
+           'current_umask', 'apply_umask', 'claim_output', 'temp_path', 'clean_stale_temps', 'glob_escape', 'publish']
 
 # %% ../nbs/00_core.ipynb #850c6d5c
 CONTRACT_DOC = 'docs/contract.md'  # the data and command-line contract, shipped with the project
@@ -118,6 +118,10 @@ def parse_month(value, name: str) -> pd.Timestamp:
     if not re.fullmatch(r'\d{4}-\d{1,2}(-\d{1,2})?', text): raise bad
     try: return pd.Timestamp(text if text.count('-') == 2 else text + '-01').to_period('M').to_timestamp()
     except (ValueError, OverflowError): raise bad from None
+
+def months_ahead(base, months: int) -> pd.DatetimeIndex:
+    "The `months` months after `base` (a month's first day): the months a projection from `base` covers."
+    return pd.date_range(pd.Timestamp(base) + pd.DateOffset(months=1), periods=months, freq='MS')
 
 # %% ../nbs/00_core.ipynb #db5a69e4
 def _finite(s: str) -> float:
@@ -212,6 +216,10 @@ def describe_change(lever: str, current: float, new: float) -> str:
     return f"{verb} {o.phrase} from {current:,.0f} to {new:,.0f} ({new - current:+,.0f})"
 
 # %% ../nbs/00_core.ipynb #0b2b5578
+def unknown_lever(name, where: str = '') -> str:
+    "The one wording of a lever name that is not one of the seven, with the closest one suggested."
+    return f"unknown lever {name!r}{' in ' + where if where else ''}{did_you_mean(name, LEVERS)}; levers are: {', '.join(LEVERS)}"
+
 def did_you_mean(name, choices):
     close = difflib.get_close_matches(str(name), list(choices), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ''
@@ -228,7 +236,7 @@ def check_lever_plan(lever_plan: Mapping | None, # lever name -> number or list 
     problems, out = [], {}
     for name, value in lever_plan.items():
         if name not in LEVERS:
-            problems.append(f"unknown lever {name!r}{did_you_mean(name, LEVERS)}; levers are: {', '.join(LEVERS)}")
+            problems.append(unknown_lever(name))
             continue
         lever = LEVERS[name]
         values = list(value) if isinstance(value, (list, tuple, np.ndarray)) else [value] * months

@@ -16,7 +16,7 @@ os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
 # XGBoost, LightGBM, scikit-learn's forest, skops and SciPy's nnls are imported where they are used: a forecast from a
 # saved model reads only the learners the ensemble weighs (`_read_learners`), and loads no library it does not need.
 from . import __version__
-from .core import LEVERS, LEVER_NAMES, CONTRACT, StudioRevenueError, lever_path, current_levers
+from .core import LEVERS, LEVER_NAMES, CONTRACT, StudioRevenueError, lever_path, current_levers, months_ahead
 from .core import TEMP_MARK, temp_path, clean_stale_temps, apply_umask
 from .features import (FeatureBuilder, FEATURES, MONOTONE, MIN_HISTORY, MAX_HORIZON, SKELETON_WINDOW, LEVER_COLUMNS,
                                      SUPPORT_MIN, support_shares)
@@ -345,7 +345,7 @@ def predict(self: RevenueModel, history: pd.DataFrame, # validated history holdi
     path = lever_path(current_levers(h), lever_plan, months)
     res = self.predict_paths(h, path.to_numpy()[None], current_member_count)
     out = path.copy()
-    out.insert(0, 'month', pd.date_range(h.month.iloc[-1] + pd.DateOffset(months=1), periods=months, freq='MS'))
+    out.insert(0, 'month', months_ahead(h.month.iloc[-1], months))
     extra = {k: res[k][0] for k in ('revenue', 'members', 'membership', 'outside_support', 'extrapolation')}
     extra |= {f'support_{n}': res['support'][0, :, i] for i, n in enumerate(LEVER_NAMES)}
     return pd.concat([out, pd.DataFrame(extra, index=out.index)], axis=1)  # one concat: cheaper than a column at a time

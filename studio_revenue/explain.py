@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import shap
-from .core import LEVERS, LEVER_NAMES, StudioRevenueError, lever_path, current_levers
+from .core import LEVERS, LEVER_NAMES, StudioRevenueError, lever_path, current_levers, months_ahead, unknown_lever
 from .ensemble import RevenueModel
 from .intervals import ConformalIntervals, DEFAULT_LEVEL
 
@@ -30,7 +30,7 @@ def explain_plan(model: RevenueModel, studio_history: pd.DataFrame, # one studio
     sv = explainer(np.ones((1, len(LEVER_NAMES))))
     values = np.asarray(sv.values)[0]  # (levers, months)
     out = pd.DataFrame(values, index=pd.Index(LEVER_NAMES, name='lever'),
-                       columns=pd.date_range(studio_history.month.max() + pd.DateOffset(months=1), periods=months, freq='MS'))
+                       columns=months_ahead(studio_history.month.max(), months))
     out.attrs.update(base_revenue=revenue(np.zeros((1, len(LEVER_NAMES))))[0], plan_revenue=revenue(np.ones((1, len(LEVER_NAMES))))[0])
     return out
 
@@ -39,7 +39,7 @@ def response_curve(model: RevenueModel, studio_history: pd.DataFrame, lever: str
                    month: int = 6,        # which projected month to report
                    intervals: ConformalIntervals | None = None, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
     "Predicted revenue in `month` with `lever` held at each value and the others as now, with the conformal band."
-    if lever not in LEVERS: raise StudioRevenueError(f"unknown lever {lever!r}; levers are: {', '.join(LEVERS)}")
+    if lever not in LEVERS: raise StudioRevenueError(unknown_lever(lever))
     spec = LEVERS[lever]
     values = np.linspace(spec.low, spec.high, 25) if values is None else np.asarray(values, float)
     now = current_levers(studio_history)

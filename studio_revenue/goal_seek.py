@@ -12,7 +12,7 @@ from typing_extensions import TypedDict
 from pydantic import BaseModel, model_serializer
 import numpy as np
 import pandas as pd
-from .core import LEVERS, LEVER_NAMES, StudioRevenueError, current_levers, describe_change, did_you_mean
+from .core import LEVERS, LEVER_NAMES, StudioRevenueError, current_levers, describe_change, did_you_mean, unknown_lever
 from .features import MAX_HORIZON, SKELETON_WINDOW, SUPPORT_MIN
 from .ensemble import RevenueModel
 from .intervals import ConformalIntervals, levers_below_support
@@ -52,14 +52,14 @@ def _normalise_constraints(constraints, problems: list) -> dict:
     if not isinstance(locked, (list, tuple)):
         problems.append(f"locked must be a list of lever names, got {locked!r}"); locked = []
     for name in locked:
-        if name not in LEVERS: problems.append(f"unknown lever {name!r} in locked{did_you_mean(name, LEVERS)}; levers are: {', '.join(LEVERS)}")
+        if name not in LEVERS: problems.append(unknown_lever(name, 'locked'))
     bounds = c['bounds'] if c['bounds'] is not None else {}
     if not isinstance(bounds, Mapping):
         problems.append(f"bounds must map lever names to [low, high], got {bounds!r}"); bounds = {}
     clean_bounds = {}
     for name, pair in bounds.items():
         if name not in LEVERS:
-            problems.append(f"unknown lever {name!r} in bounds{did_you_mean(name, LEVERS)}; levers are: {', '.join(LEVERS)}"); continue
+            problems.append(unknown_lever(name, 'bounds')); continue
         lever = LEVERS[name]
         if not isinstance(pair, (list, tuple)) or len(pair) != 2:
             problems.append(f"bounds for {name} must be [low, high] (null for no limit on a side), got {pair!r}"); continue
@@ -131,7 +131,7 @@ def effort_weights(effort: Mapping | None = None,
     "Effort per unit change of each lever (LEVER_NAMES order): the weight over the lever's SPEC range, or over today's value if smaller."
     effort = {} if effort is None else effort
     if not isinstance(effort, Mapping): raise StudioRevenueError(f"effort must map lever names to positive numbers, got {effort!r}")
-    problems = [f"unknown lever {n!r} in effort{did_you_mean(n, LEVERS)}; levers are: {', '.join(LEVERS)}" for n in effort if n not in LEVERS]
+    problems = [unknown_lever(n, 'effort') for n in effort if n not in LEVERS]
     problems += [f"effort for {n} must be a positive number, got {v!r}" for n, v in effort.items() if n in LEVERS and not (_is_number(v) and v > 0)]
     if problems: raise StudioRevenueError("bad effort weights: " + '; '.join(problems))
     w = {**DEFAULT_EFFORT, **effort}
@@ -257,7 +257,7 @@ def _current_state(studio_history, current: Mapping | None) -> dict:
     now = current_levers(studio_history)
     if current is None: return now
     if not isinstance(current, Mapping): raise StudioRevenueError(f"current levers must map lever names to numbers, got {current!r}")
-    problems = [f"unknown lever {n!r} in the current levers{did_you_mean(n, LEVERS)}" for n in current if n not in LEVERS]
+    problems = [unknown_lever(n, 'the current levers') for n in current if n not in LEVERS]
     problems += [p for n, v in current.items() if n in LEVERS and (p := LEVERS[n].check(v))]
     if problems: raise StudioRevenueError("bad current levers: " + '; '.join(problems))
     return {**now, **{n: float(v) for n, v in current.items()}}

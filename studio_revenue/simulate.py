@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
-from .core import LEVERS, LEVER_NAMES, DEFAULT_STUDIO_ID, StudioRevenueError, lever_path, parse_month, validate_history
+from .core import LEVERS, LEVER_NAMES, DEFAULT_STUDIO_ID, StudioRevenueError, lever_path, months_ahead, parse_month, validate_history
 
 # %% auto #0
 __all__ = ['SEASON_ACQUISITION', 'SEASON_DEMAND', 'SEASON_ATTENDANCE', 'SEASON_RETENTION', 'DEMAND_PERSISTENCE', 'SHOCK_DEPTH',
@@ -140,7 +140,7 @@ def project(state: StudioState, # where the studio stands at the end of its last
     path = lever_path(state.levers, lever_plan, months)
     res = project_paths(state, path.to_numpy()[None])
     frame = path.copy()
-    frame.insert(0, 'month', pd.date_range(state.month + pd.DateOffset(months=1), periods=months, freq='MS'))
+    frame.insert(0, 'month', months_ahead(state.month, months))
     for key in ('members',) + COMPONENTS + ('revenue',): frame[key] = res[key][0]
     return frame
 
