@@ -15,7 +15,7 @@ then
 Writes reports/benchmarks/worlds/<world>.json and reports/benchmarks/worlds.json (one table per world).
 Run: .venv/bin/python benchmarks/worlds.py [--worlds default,demand_limited] [--cases 40] [--tag baseline]
 (about two to three minutes per world on two cores)."""
-import argparse, json, logging, platform, sys, time
+import argparse, json, logging, os, platform, sys, time
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -118,8 +118,13 @@ def goal_seeks(model, held, n_cases):
                 latency_ms=dict(p50=round(float(np.percentile(f.ms, 50)), 1), p95=round(float(np.percentile(f.ms, 95)), 1)))
 
 
+def load_average():
+    "The machine's 1/5/15-minute load averages (the cores are shared: timings depend on them)."
+    return ' / '.join(f'{x:.2f}' for x in os.getloadavg())
+
+
 def run_world(world, n_cases, make_model=lambda: RevenueModel(n_jobs=2)):
-    t_all = time.perf_counter()
+    t_all, load_start = time.perf_counter(), load_average()
     panel = generate_panel(150, 60, seed=1, economics=world)
     history = validate_history(panel.history)
     train_end = history.month.min() + pd.DateOffset(months=47)
@@ -149,7 +154,7 @@ def run_world(world, n_cases, make_model=lambda: RevenueModel(n_jobs=2)):
              'goal seek within ±3 % (feasible)': f"{gs['within_3pct']} = {gs['share_within_3pct']} %",
              'goal seek verdicts agree': gs['share_verdicts_agree'], 'constraint violations': gs['constraint_violations'],
              'plans beyond bookable visits': gs['plans_beyond_bookable_visits'], 'goal seek p95 ms': gs['latency_ms']['p95'],
-             'training s': round(train_s, 1)}
+             'training s': round(train_s, 1), 'load average 1/5/15 min (start, end)': f'{load_start}; {load_average()}'}
     return dict(world=world, held_out_from_modelling_choices=world == HELD_OUT_WORLD, table=table,
                 training_seconds=round(train_s, 1), forecast=dict(checks=fa['checks'], mape_by_horizon={k: m[k]['mape'] for k in m}),
                 realized_coverage_90=cov, what_if=wi, monotonicity={k: mono[k] for k in ('increases_tested', 'share_right_way')},

@@ -398,7 +398,7 @@ def save(self: RevenueModel, model_dir: str | Path, overwrite: bool = False,
 @patch
 def last_context(self: RevenueModel, studio_history: pd.DataFrame) -> dict[str, np.ndarray]:
     "What is known at the end of the studio's last month: the context row `score_contexts` projects from."
-    return {k: v[-1:] for k, v in self.builder_.context(studio_history.tail(SKELETON_WINDOW)).items()}
+    return {k: v[-1:] for k, v in self.builder_.context(studio_history.tail(self.builder_.context_months)).items()}
 
 @patch
 def score_contexts(self: RevenueModel, ctxs: list[dict], # one context row per plan (`last_context`; studios may differ)

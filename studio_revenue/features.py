@@ -16,9 +16,10 @@ from .core import LEVERS, LEVER_NAMES, StudioRevenueError
 __all__ = ['LEVER_COLUMNS', 'MIN_HISTORY', 'MAX_HORIZON', 'SKELETON_WINDOW', 'RATIO_LAGS', 'COMPONENT_COLUMNS',
            'CONTEXT_FEATURES', 'PLAN_FEATURES', 'FEATURES', 'MONOTONE', 'DRIVERS', 'MAX_ELASTICITY', 'SATURATION',
            'MEMBER_PULL', 'HETEROGENEITY', 'EVIDENCE_STRONG', 'Z_GRID', 'SUPPORT_NEAR', 'SUPPORT_MIN', 'MAX_KINDS',
-           'learn_structure', 'support_grids', 'support_shares', 'ceiling_evidence', 'ceiling_curve',
-           'shrunk_elasticities', 'elasticity_spread', 'elasticity_mixture', 'mixed_elasticities', 'studio_season',
-           'Horizon', 'FeatureBuilder']
+           'KIND_WINDOW', 'KIND_TIE', 'learn_structure', 'support_grids', 'support_shares', 'ceiling_evidence',
+           'ceiling_curve', 'shrunk_elasticities', 'studio_fits', 'elasticity_spread', 'elasticity_mixture',
+           'kind_evidence', 'kind_average', 'mixed_elasticities', 'tie_kinds', 'deconvolve', 'deconvolved_kinds',
+           'joint_kinds', 'studio_season', 'Horizon', 'FeatureBuilder']
 
 # %% ../nbs/20_features.ipynb #a6ca0bc3
 LEVER_COLUMNS = tuple(LEVERS[n].column for n in LEVER_NAMES)
@@ -171,12 +172,13 @@ def shrunk_elasticities(logy, logX, pooled, noise: float, spread, width: int = S
     rhs = np.einsum('twi,tw->ti', Xc, Yc) / noise + np.asarray(pooled, float) / np.asarray(spread, float)
     return np.clip(np.linalg.solve(A, rhs[..., None])[..., 0], 0, MAX_ELASTICITY)
 
-def elasticity_spread(history: pd.DataFrame, part: np.ndarray, season: np.ndarray, pooled) -> tuple[float, np.ndarray, dict]:
-    "A part's within-studio noise variance (inflated for autocorrelated months), the between-studio variance of each elasticity and their mixture prior."
+# %% ../nbs/20_features.ipynb #a10e0001
+def studio_fits(history: pd.DataFrame, part: np.ndarray, season: np.ndarray) -> tuple:
+    "A part's noise variance (autocorrelation-inflated); per studio its whole-history elasticities b, variance/noise v."
     D, cal = np.log(np.maximum(_drivers(history), 1e-9)), history.month.dt.month.to_numpy()
     logy = np.where(part > 0, np.log(np.maximum(part, 1e-300)) - np.log(season[cal - 1]), np.nan)
-    b, v, rss, dof, lag = [], [], 0.0, 0, [0.0, 0.0]
-    for idx in history.groupby('studio_id', sort=False).indices.values():
+    b, v, ids, rss, dof, lag = [], [], [], 0.0, 0, [0.0, 0.0]
+    for sid, idx in history.groupby('studio_id', sort=False).indices.items():
         Yc, Xc, n = _window_design(logy[idx], D[idx], len(idx))
         Yc, Xc, n = Yc[-1], Xc[-1], int(n[-1])
         S = Xc.T @ Xc
@@ -185,17 +187,22 @@ def elasticity_spread(history: pd.DataFrame, part: np.ndarray, season: np.ndarra
         bs = inv @ Xc.T @ Yc
         r = (Yc - Xc @ bs)[Yc != 0]
         rss, dof, lag = rss + float(r @ r), dof + n - D.shape[1] - 1, [lag[0] + float(r[1:] @ r[:-1]), lag[1] + float(r @ r)]
-        b.append(bs); v.append(np.diag(inv))
-    if len(b) < 10: return 1.0, np.full(D.shape[1], 1e-6), None
+        b.append(bs); v.append(np.diag(inv)); ids.append(sid)
+    if len(b) < 10: return 1.0, None, None
     rho = float(np.clip(lag[0] / lag[1], 0, 0.9))  # months are not independent: fewer effective months, more sampling noise
-    noise, b, v = rss / dof * (1 + rho) / (1 - rho), np.array(b), np.array(v)
+    return rss / dof * (1 + rho) / (1 - rho), pd.DataFrame(np.array(b), index=ids), pd.DataFrame(np.array(v), index=ids)
+
+def elasticity_spread(history: pd.DataFrame, part: np.ndarray, season: np.ndarray, pooled) -> tuple:
+    "A part's within-studio noise variance, the between-studio variance of each elasticity and their mixture prior."
+    noise, b, v = studio_fits(history, part, season)
+    if b is None: return 1.0, np.full(len(DRIVERS), 1e-6), None
+    b, v = b.to_numpy(), v.to_numpy()
     keep = v <= np.quantile(v, 0.75, axis=0)  # studios whose months pin the elasticity down
     dev = np.where(keep, (b - np.asarray(pooled)) ** 2 - noise * v, np.nan)
     # studios that share one structure stray by their noise alone (median squared z of χ²(1): 0.455); only a clear excess counts
     varies = np.median((b - np.asarray(pooled)) ** 2 / (noise * v), axis=0) / 0.455 > HETEROGENEITY
     spread = np.where(varies, np.maximum(np.nanmean(dev, axis=0), 1e-6), 1e-12)  # 1e-12: the pooled elasticity, to ~1e-10
     return noise, spread, elasticity_mixture(b, v, noise, pooled, spread)
-
 
 # %% ../nbs/20_features.ipynb #a10d0002
 MAX_KINDS = 4  # kinds of economics a panel's elasticities may come in
@@ -224,43 +231,133 @@ def elasticity_mixture(b: np.ndarray, # (studios, k) each studio's whole-history
 
 
 # %% ../nbs/20_features.ipynb #a10d0003
-def mixed_elasticities(logy, logX, mixture: dict, noise: float, width: int = SKELETON_WINDOW, kinds: bool = False):
-    "Per month (T, k): the studio's elasticities under the mixture prior — each kind's ridge answer, weighted by its evidence (`kinds`: also each kind's answer (T, C, k) and weight (T, C))."
+KIND_WINDOW = 60  # months a studio's kind is read from: a kind lasts, so all the months it has (up to five years)
+
+def kind_evidence(logy, logX, mixture: dict, noise: float, width: int = SKELETON_WINDOW):
+    "Per kind: the ridge answer (C, T, k) over the trailing `width` months and their log marginal likelihood (C, T)."
     Yc, Xc, _ = _window_design(logy, logX, width)
     XX, XY, YY = np.einsum('twi,twj->tij', Xc, Xc) / noise, np.einsum('twi,tw->ti', Xc, Yc) / noise, (Yc ** 2).sum(1) / noise
-    post, logw = [], []
-    for w, mu, s in zip(mixture['weights'], np.asarray(mixture['means']), np.asarray(mixture['spreads'])):
+    post, loglik = [], []
+    for mu, s in zip(np.asarray(mixture['means']), np.asarray(mixture['spreads'])):
         A = XX + np.diag(1 / s)
         r = XY - XX @ mu  # X'(y − Xμ)/noise
         d = np.linalg.solve(A, r[..., None])[..., 0]
         post.append(mu + d)
         resid = YY - 2 * XY @ mu + np.einsum('i,tij,j->t', mu, XX, mu)  # |y − Xμ|²/noise
-        logw.append(np.log(w) - 0.5 * (resid - (r * d).sum(1) + np.linalg.slogdet(A)[1] + np.log(s).sum()))
-    logw = np.array(logw)
+        loglik.append(-0.5 * (resid - (r * d).sum(1) + np.linalg.slogdet(A)[1] + np.log(s).sum()))
+    return np.array(post), np.array(loglik)
+
+def kind_average(post, logw, kinds: bool = False):
+    "Elasticities (T, k): the kinds' answers `post` (C, T, k) averaged by their posterior weights from `logw` (C, T) …"
+    # … (`kinds`: also each kind's answer (T, C, k) and weight (T, C))
     p = np.exp(logw - logw.max(0))
     p /= p.sum(0)
-    mean = np.clip((p[..., None] * np.array(post)).sum(0), 0, MAX_ELASTICITY)
-    return (mean, np.clip(np.array(post), 0, MAX_ELASTICITY).transpose(1, 0, 2), p.T) if kinds else mean
+    mean = np.clip((p[..., None] * post).sum(0), 0, MAX_ELASTICITY)
+    return (mean, np.clip(post, 0, MAX_ELASTICITY).transpose(1, 0, 2), p.T) if kinds else mean
 
+def mixed_elasticities(logy, logX, mixture: dict, noise: float, width: int = SKELETON_WINDOW, kinds: bool = False):
+    "Per month (T, k): the studio's elasticities under the mixture prior, the kinds' answers weighted by evidence."
+    # each kind's answer from the trailing `width` months, its evidence from the last KIND_WINDOW (a kind lasts)
+    post, _ = kind_evidence(logy, logX, mixture, noise, width)
+    _, loglik = kind_evidence(logy, logX, mixture, noise, KIND_WINDOW)
+    return kind_average(post, loglik + np.log(np.asarray(mixture['weights'], float))[:, None], kinds)
+
+# %% ../nbs/20_features.ipynb #a10e0003
+KIND_TIE = 2.0  # kinds whose means on a driver lie within 2 within-kind sds of each other answer that driver alike
+
+def tie_kinds(mixture: dict, tie: float = KIND_TIE) -> dict:
+    "The mixture with kinds that answer a driver alike (adjacent means within `tie` sds) given one mean and spread."
+    means, spreads, w = (np.array(mixture[f], float) for f in ('means', 'spreads', 'weights'))
+    for d in np.flatnonzero(spreads.max(0) > 1e-9):
+        order = np.argsort(means[:, d], kind='stable')
+        gap = np.diff(means[order, d]) >= tie * np.sqrt((spreads[order[:-1], d] + spreads[order[1:], d]) / 2)
+        for group in np.split(order, np.flatnonzero(gap) + 1):
+            share = w[group] / w[group].sum()
+            mu = (share * means[group, d]).sum()
+            spreads[group, d] = (share * (spreads[group, d] + (means[group, d] - mu) ** 2)).sum()  # the group's spread
+            means[group, d] = mu
+    return mixture | dict(means=means, spreads=spreads)
+
+# %% ../nbs/20_features.ipynb #a10e0006
+def deconvolve(x: np.ndarray, # (studios, d) every studio's estimates
+               e: np.ndarray, # (studios, d) their sampling variances
+               start: dict,   # the kinds to start from: weights (C,), means and spreads (C, d)
+               rounds: int = 200) -> tuple[dict, float]:
+    "The kinds (weights, means, spreads) of the true values behind noisy estimates, and their log likelihood."
+    # extreme deconvolution (Bovy, Hogg & Roweis 2011) with diagonal spreads: EM over each studio's unseen true value
+    w, mu, s = (np.array(start[f], float) for f in ('weights', 'means', 'spreads'))
+    s = np.maximum(s, 1e-4)
+    for _ in range(rounds + 1):
+        var = s[None] + e[:, None]  # (studios, kinds, d): a kind's spread plus the studio's own noise
+        ll = np.log(w)[None] - 0.5 * (((x[:, None] - mu[None]) ** 2) / var + np.log(2 * np.pi * var)).sum(-1)
+        top = ll.max(1, keepdims=True)
+        r = np.exp(ll - top)
+        total = r.sum(1, keepdims=True)
+        if _ == rounds: break
+        r /= total
+        truth = mu[None] + s[None] / var * (x[:, None] - mu[None])  # each studio's true value under each kind …
+        unsure = s[None] - s[None] ** 2 / var                          # … and how unsure it is
+        n = r.sum(0) + 1e-12
+        w = n / n.sum()
+        mu = (r[..., None] * truth).sum(0) / n[:, None]
+        s = np.maximum((r[..., None] * ((truth - mu[None]) ** 2 + unsure)).sum(0) / n[:, None], 1e-4)
+    return dict(weights=w, means=mu, spreads=s), float((np.log(total) + top).sum())
+
+# %% ../nbs/20_features.ipynb #a10e0008
+def deconvolved_kinds(x: np.ndarray, e: np.ndarray, max_kinds: int = MAX_KINDS) -> dict | None:
+    "The kinds of all studios' elasticities (`deconvolve`, from a mixture of the precise studios), as many as BIC says."
+    from sklearn.mixture import GaussianMixture
+    ok = np.isfinite(x).all(1) & np.isfinite(e).all(1)
+    x, e = x[ok], e[ok]
+    precise = (e <= np.quantile(e, 0.75, axis=0)).all(1)  # studios whose months pin every elasticity down
+    if precise.sum() < 10 * max_kinds: precise = (e <= np.quantile(e, 0.9, axis=0)).all(1)
+    if precise.sum() < 10 * max_kinds: return None
+    best = None
+    for c in range(1, max_kinds + 1):
+        g = GaussianMixture(c, covariance_type='diag', random_state=0, n_init=2).fit(x[precise])
+        fit, ll = deconvolve(x, e, dict(weights=g.weights_, means=g.means_, spreads=g.covariances_))
+        bic = -2 * ll + (c - 1 + 2 * c * x.shape[1]) * np.log(len(x))
+        if best is None or bic < best[0]: best = (bic, fit)
+    return best[1] if len(best[1]['weights']) > 1 else None
+
+def joint_kinds(fits: dict, # part -> `studio_fits` (noise, b, v)
+                parts: dict, # part -> its elasticity, spread and own mixture (`FeatureBuilder.parts_`)
+               ) -> dict | None:
+    "One set of kinds over the varying elasticities of all parts: per part its slice; None unless a part has kinds."
+    names = [n for n in parts if fits[n][1] is not None and (np.asarray(parts[n]['spread']) > 1e-9).any()]
+    if len(names) < 2 or all(parts[n].get('mixture') is None for n in names): return None
+    common = sorted(set.intersection(*(set(fits[n][1].index) for n in names)))
+    b = np.hstack([fits[n][1].loc[common].to_numpy() for n in names])
+    v = np.hstack([fits[n][2].loc[common].to_numpy() * fits[n][0] for n in names])  # sampling variances
+    varies = np.hstack([parts[n]['spread'] for n in names]) > 1e-9
+    m = deconvolved_kinds(b[:, varies], v[:, varies])
+    own = max(len(parts[n]['mixture']['weights']) for n in names if parts[n].get('mixture') is not None)
+    if m is None or len(m['weights']) < own: return None  # together they must tell apart all the kinds one part does
+    means = np.tile(np.hstack([parts[n]['elasticity'] for n in names]), (len(m['weights']), 1))
+    spreads = np.full_like(means, 1e-12)
+    means[:, varies], spreads[:, varies] = np.clip(m['means'], 0, MAX_ELASTICITY), m['spreads']
+    m = tie_kinds(dict(weights=m['weights'], means=means, spreads=spreads))
+    part = lambda f, i: m[f][:, i * len(DRIVERS):(i + 1) * len(DRIVERS)]
+    return {n: dict(weights=m['weights'], means=part('means', i), spreads=part('spreads', i), joint=np.array(1.0))
+            for i, n in enumerate(names)}
 
 # %% ../nbs/20_features.ipynb #a10d0005
-def studio_season(history: pd.DataFrame, part: np.ndarray, season: np.ndarray, rounds: int = 6) -> np.ndarray:
-    "A part's calendar index (mean 1) learned with each studio's own whole-history elasticities instead of pooled ones."
+def studio_season(history: pd.DataFrame, part: np.ndarray) -> np.ndarray:
+    "A part's calendar index (mean 1) fitted together with each studio's own whole-history elasticities (Frisch–Waugh)."
     D, cal = np.log(np.maximum(_drivers(history), 1e-9)), history.month.dt.month.to_numpy()
-    raw = np.where(part > 0, np.log(np.maximum(part, 1e-300)), np.nan)
-    groups = list(history.groupby('studio_id', sort=False).indices.values())
-    for _ in range(rounds):
-        logy, resid = raw - np.log(season[cal - 1]), np.full(len(raw), np.nan)
-        for idx in groups:
-            Yc, Xc, n = _window_design(logy[idx], D[idx], len(idx))
-            if int(n[-1]) <= D.shape[1] + 2: continue
-            b = np.linalg.lstsq(Xc[-1], Yc[-1], rcond=None)[0]
-            resid[idx] = np.where(np.isnan(logy[idx]), np.nan, Yc[-1] - Xc[-1] @ b)
-        step = pd.Series(resid).groupby(cal).mean().reindex(range(1, 13)).fillna(0.0).to_numpy()
-        season = season * np.exp(step)
-        season = season / season.mean()
-    return season
-
+    logy = np.where(part > 0, np.log(np.maximum(part, 1e-300)), np.nan)
+    M = (cal[:, None] == np.arange(2, 13)).astype(float)  # calendar months 2–12 against January
+    ys, Ms = [], []
+    for idx in history.groupby('studio_id', sort=False).indices.values():
+        ok = ~np.isnan(logy[idx])
+        if ok.sum() <= D.shape[1] + 2: continue
+        X, Y = D[idx][ok], np.column_stack([logy[idx][ok], M[idx][ok]])
+        X, Y = X - X.mean(0), Y - Y.mean(0)  # within the studio
+        R = Y - X @ np.linalg.lstsq(X, Y, rcond=None)[0]  # what the studio's own drivers leave of months and calendar
+        ys.append(R[:, 0]); Ms.append(R[:, 1:])
+    if not ys: return np.ones(12)
+    season = np.exp(np.r_[0.0, np.linalg.lstsq(np.vstack(Ms), np.concatenate(ys), rcond=None)[0]])
+    return season / season.mean()
 
 # %% ../nbs/20_features.ipynb #ced4bd17
 @dataclass
@@ -284,6 +381,11 @@ def _mixture_dict(m) -> dict:
 # %% ../nbs/20_features.ipynb #e75056c5
 class FeatureBuilder:
     "Turns studio histories and lever plans into the skeleton and the ensemble's inputs."
+
+    @property
+    def context_months(self) -> int:
+        "Months of history a studio's latest context reads: SKELETON_WINDOW, or KIND_WINDOW where studios have kinds."
+        return KIND_WINDOW if any(p.get('mixture') is not None for p in self.parts_.values()) else SKELETON_WINDOW
 
     @staticmethod
     def _uses_components(h):
@@ -310,12 +412,15 @@ def fit(self: FeatureBuilder, history: pd.DataFrame): # a validated history (`lo
     self.components_ = self._uses_components(history)
     learned = learn_structure(history, self._parts(history))
     self.parts_ = {k: dict(elasticity=v['elasticity'], season=v['season']) for k, v in learned['parts'].items()}
-    for k, y in self._parts(history).items():  # how far each studio's own elasticities may stray from the pooled ones
+    parts = self._parts(history)
+    for k, y in parts.items():  # how far each studio's own elasticities may stray from the pooled ones
         noise, spread, mixture = elasticity_spread(history, y, self.parts_[k]['season'], self.parts_[k]['elasticity'])
         if mixture is not None:  # studios come in kinds: the calendar index learned with their own elasticities
-            self.parts_[k]['season'] = studio_season(history, y, self.parts_[k]['season'])
+            self.parts_[k]['season'] = studio_season(history, y)
             noise, spread, mixture = elasticity_spread(history, y, self.parts_[k]['season'], self.parts_[k]['elasticity'])
         self.parts_[k].update(noise=np.array([noise]), spread=spread, mixture=mixture)
+    fits = {k: studio_fits(history, y, self.parts_[k]['season']) for k, y in parts.items()}
+    for k, m in (joint_kinds(fits, self.parts_) or {}).items(): self.parts_[k]['mixture'] = m  # one kind per studio
     self.visits_per_class_, self.visits_per_member_ = learned['visits_per_class'], learned['visits_per_member']
     # the data show no full gain from more classes: visits lag the schedule, or follow members with the schedule held
     self.ceiling_ = bool(self.visits_per_class_ < SATURATION or self.visits_per_member_ > MEMBER_PULL)
@@ -373,13 +478,22 @@ def _part_shape(self: FeatureBuilder, name, drivers, calendar, elasticity=None):
 
 # %% ../nbs/20_features.ipynb #4489a085
 @patch
-def _studio_elasticities(self: FeatureBuilder, name, part, D, calendar):
-    "(months, DRIVERS): the studio's own elasticities of a part at each month, shrunk towards the pooled ones."
-    p = self.parts_[name]
-    logy = np.where(part > 0, np.log(np.maximum(part, 1e-300)) - np.log(p['season'][calendar - 1]), np.nan)
-    if p.get('mixture') is not None:
-        return mixed_elasticities(logy, np.log(np.maximum(D, 1e-9)), p['mixture'], float(p['noise'][0]), kinds=True)
-    return shrunk_elasticities(logy, np.log(np.maximum(D, 1e-9)), p['elasticity'], float(p['noise'][0]), p['spread'])
+def _studio_elasticities(self: FeatureBuilder, parts: dict, D, calendar) -> dict:
+    "Per part (months, DRIVERS): the studio's own elasticities, shrunk towards the pooled ones or under its kinds …"
+    # … (then with each kind's answer and weight); the parts of a joint mixture share the studio's kind
+    logX, out, joint = np.log(np.maximum(D, 1e-9)), {}, {}
+    for name, part in parts.items():
+        p = self.parts_[name]
+        logy = np.where(part > 0, np.log(np.maximum(part, 1e-300)) - np.log(p['season'][calendar - 1]), np.nan)
+        m, noise = p.get('mixture'), float(p['noise'][0])
+        if m is None: out[name] = shrunk_elasticities(logy, logX, p['elasticity'], noise, p['spread'])
+        elif 'joint' not in m: out[name] = mixed_elasticities(logy, logX, m, noise, kinds=True)
+        else: joint[name] = kind_evidence(logy, logX, m, noise)[0], kind_evidence(logy, logX, m, noise, KIND_WINDOW)[1]
+    if joint:  # one kind per studio: the evidence of its parts adds up
+        logw = np.log(np.asarray(self.parts_[next(iter(joint))]['mixture']['weights'], float))[:, None]
+        logw = logw + sum(loglik for _, loglik in joint.values())
+        out |= {name: kind_average(post, logw, kinds=True) for name, (post, _) in joint.items()}
+    return out
 
 # %% ../nbs/20_features.ipynb #e99569a3
 @patch
@@ -396,7 +510,7 @@ def context(self: FeatureBuilder, studio_history: pd.DataFrame) -> dict[str, np.
     names = list(self.parts_) if len(parts) == len(self.parts_) else None
     if names is None: raise StudioRevenueError("this studio's data lack the revenue component columns the model was trained with "
                                                f"({', '.join(COMPONENT_COLUMNS)})")
-    E = {n: self._studio_elasticities(n, parts[n], D, calendar) for n in names}
+    E = self._studio_elasticities({n: parts[n] for n in names}, D, calendar)
     kinds = {n: E[n][1:] for n in names if isinstance(E[n], tuple)}  # each kind's elasticities and weight, where kinds exist
     E = {n: e[0] if isinstance(e, tuple) else e for n, e in E.items()}
     DW = np.stack([_windows(D[:, j], W, 1.0) for j in range(D.shape[1])], -1)
@@ -526,13 +640,14 @@ def training_set(self: FeatureBuilder, history: pd.DataFrame, # validated histor
 # %% ../nbs/20_features.ipynb #a10d000a
 @patch
 def kind_range(self: FeatureBuilder, ctx: dict, paths: np.ndarray, members_now=None, tail: float = 0.05):
-    "Other revenue (k, H) at its lowest and highest over each part's kinds of elasticity with weight > `tail`; None without kinds."
+    "Other revenue (k, H) at its lowest and highest over the kinds with weight > `tail`; None without kinds."
+    # the parts of a joint mixture move together: the studio is one kind in all of them
     names = [n for n in self.parts_ if f'kinds_{n}' in ctx]
     if not names: return None
     _, _, _, D, target_month = self._plan_drivers(ctx, paths, members_now)
     now = np.column_stack([ctx['visits'], ctx['members'], ctx['now_upsell_rate'], ctx['price'], ctx['now_staff_utilization_rate']])
     step = np.log(np.maximum(D, 1e-9)) - np.log(np.maximum(now, 1e-9))[:, None]  # (k, H, DRIVERS) from today
-    lo = hi = 0.0
+    lo = hi = together = average = 0.0
     for n in self.parts_:
         e = ctx[f'elasticity_{n}']
         base = ctx[f'level_{n}'][:, None] * self._part_shape(n, D, target_month, e[:, None])
@@ -540,6 +655,8 @@ def kind_range(self: FeatureBuilder, ctx: dict, paths: np.ndarray, members_now=N
         K, w = ctx[f'kinds_{n}'], ctx[f'kind_weight_{n}']  # (k, C, DRIVERS), (k, C)
         f = np.exp(np.einsum('khd,kcd->kch', step, K - e[:, None]))  # each kind's answer over the average's
         f = np.where((w > tail)[..., None], f, 1.0)
+        if 'joint' in self.parts_[n]['mixture']:
+            together, average = together + base[:, None] * f, average + base; continue
         lo, hi = lo + base * np.minimum(f.min(1), 1), hi + base * np.maximum(f.max(1), 1)
+    if np.ndim(together): lo, hi = lo + np.minimum(together.min(1), average), hi + np.maximum(together.max(1), average)
     return np.maximum(lo, ctx['floor'][:, None]), np.maximum(hi, ctx['floor'][:, None])
-

@@ -204,7 +204,7 @@ def _bookable(model, studio_history, plan, H, box, members_now=None, enough=lamb
     "The plan with classes (then fill) cut to what its members can book where the model has learned a visit ceiling: when that leaves the prediction as it is, or still `enough`."
     b = model.builder_
     if not getattr(b, 'ceiling_', False): return plan
-    ctx = {k: v[-1:] for k, v in b.context(studio_history.tail(SKELETON_WINDOW)).items()}
+    ctx = {k: v[-1:] for k, v in b.context(studio_history.tail(b.context_months)).items()}
     path = _held(plan, H)
     m = np.full(1, float(ctx['members'][0] if members_now is None else members_now))
     members = np.empty((1, H))
@@ -234,7 +234,7 @@ def _ceiling_plausible(model, studio_history) -> bool:
     "Whether the studio's P(ceiling | evidence), before goal seek decides it, is at least BOOKABLE_DOUBT."
     b = copy.copy(model.builder_)
     b.decide_ceiling_ = False
-    return bool(b.context(studio_history.tail(SKELETON_WINDOW))['ceiling_weight'][-1] >= BOOKABLE_DOUBT)
+    return bool(b.context(studio_history.tail(b.context_months))['ceiling_weight'][-1] >= BOOKABLE_DOUBT)
 
 def _bookable_every_month(plan, visits, box, fill_now, i_c, i_a, enough):
     "A held plan's fill cut to the visits of its least bookable month (members grow, the plan does not): when still `enough`, or the target is out of reach anyway (best achievable)."

@@ -136,7 +136,8 @@ def ceiling_scenarios(model: RevenueModel, studio_history: pd.DataFrame, paths: 
                       current_member_count: float | None = None) -> dict:
     "The prediction with revenue if the studio's visits have a ceiling and if they have none (where the model learned one)."
     b = model.builder_
-    if not getattr(b, 'ceiling_', False) or 'ceiling_weight' not in (ctx := b.context(studio_history.tail(SKELETON_WINDOW))):
+    months = b.context_months
+    if not getattr(b, 'ceiling_', False) or 'ceiling_weight' not in (ctx := b.context(studio_history.tail(months))):
         return kind_scenarios(model, studio_history, paths, prediction, current_member_count)
     paths = np.asarray(paths, float)
     ctx = {k: np.repeat(v[-1:], len(paths), axis=0) for k, v in ctx.items()}
@@ -148,7 +149,6 @@ def ceiling_scenarios(model: RevenueModel, studio_history: pd.DataFrame, paths: 
     out = prediction | dict(revenue_capped=scenario(1.0), revenue_free=scenario(0.0), ceiling_weight=ctx['ceiling_weight'])
     return kind_scenarios(model, studio_history, paths, out, current_member_count)
 
-
 # %% ../nbs/40_intervals.ipynb #a10d0102
 def kind_scenarios(model: RevenueModel, studio_history: pd.DataFrame, paths: np.ndarray, prediction: dict,
                    current_member_count: float | None = None) -> dict:
@@ -156,14 +156,14 @@ def kind_scenarios(model: RevenueModel, studio_history: pd.DataFrame, paths: np.
     b = model.builder_
     if not hasattr(b, 'kind_range'): return prediction
     paths = np.asarray(paths, float)
-    ctx = {k: np.repeat(v[-1:], len(paths), axis=0) for k, v in b.context(studio_history.tail(SKELETON_WINDOW)).items()}
+    ctx = b.context(studio_history.tail(b.context_months))
+    ctx = {k: np.repeat(v[-1:], len(paths), axis=0) for k, v in ctx.items()}
     m0 = None if current_member_count is None else np.full(len(paths), float(current_member_count))
     span = b.kind_range(ctx, paths, m0)
     if span is None: return prediction
     membership = np.asarray(prediction['membership'], float)
     correction = (np.asarray(prediction['revenue'], float) - membership) / b.horizon(ctx, paths, m0).other
     return prediction | dict(revenue_kind_low=membership + span[0] * correction, revenue_kind_high=membership + span[1] * correction)
-
 
 # %% ../nbs/40_intervals.ipynb #e9b3484f
 def seed_style_bounds(model: RevenueModel, X: np.ndarray, membership: np.ndarray, other: np.ndarray, predicted: np.ndarray):
