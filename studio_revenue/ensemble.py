@@ -4,7 +4,7 @@
 
 # %% ../nbs/30_ensemble.ipynb #f8f13b44
 from __future__ import annotations
-import hashlib, json, logging, os, shutil, sys, tempfile, time, zipfile
+import gc, hashlib, json, logging, os, shutil, sys, tempfile, time, zipfile
 from datetime import datetime, timezone
 from pathlib import Path
 import numpy as np
@@ -238,27 +238,19 @@ def _fit_learners(self: RevenueModel, X, y):
         log.info(f"  [{i}/{len(LEARNERS)}] {name}: {time.perf_counter() - t0:.1f} s")
     return learners
 
-# %% ../nbs/30_ensemble.ipynb #cd31a845
+# %% ../nbs/30_ensemble.ipynb #fbf5c356
 @patch
-def fit(self: RevenueModel, history: pd.DataFrame): # a validated history (`load_history`) of one or more studios
-    "Fit the skeleton, weight the learners on the last `validation_months`, refit on everything."
-    t_start = time.perf_counter()
-    needed = MIN_HISTORY + self.validation_months + 1
-    if history.month.nunique() < needed:
-        raise StudioRevenueError(f"training needs at least {needed} months of history ({MIN_HISTORY} of context, one to learn from, "
-                                 f"then {self.validation_months} held out to weight the ensemble); this history has {history.month.nunique()}")
+def _weigh(self: RevenueModel, history: pd.DataFrame, cut: pd.Timestamp):
+    "Fit the learners on the targets before `cut`, weigh them on the targets from `cut` on (NNLS on revenue ratios)."
     last = history.month.max()
-    cut = last - pd.DateOffset(months=self.validation_months - 1)  # first validation month
     early = history[history.month < cut]
     log.info(f"validation: fit on targets before {cut:%Y-%m}, weigh the learners on {cut:%Y-%m}–{last:%Y-%m}")
     b_early = FeatureBuilder().fit(early)
     X_fit, y_fit, _ = b_early.training_set(early)
-    X_all, y_all, keys = b_early.training_set(history)
-    target_month = (keys.origin.dt.to_period('M') + keys.horizon.to_numpy()).dt.to_timestamp()
-    valid = (target_month >= cut).to_numpy()
     early_learners = self._fit_learners(X_fit, y_fit)
-    kv = keys[valid]
-    preds = {n: kv.membership.to_numpy() + kv.other.to_numpy() * np.maximum(learner_predict(n, l, X_all[valid]), 0)
+    del X_fit, y_fit, early  # before the validation rows are built
+    X_valid, _, kv = b_early.training_set(history, targets_from=cut)
+    preds = {n: kv.membership.to_numpy() + kv.other.to_numpy() * np.maximum(learner_predict(n, l, X_valid), 0)
              for n, l in early_learners.items()}
     actual = kv.revenue.to_numpy()
     A = np.column_stack([preds[n] / actual for n in LEARNERS])
@@ -270,14 +262,27 @@ def fit(self: RevenueModel, history: pd.DataFrame): # a validated history (`load
     hz = kv.horizon.to_numpy()
     self.validation_frame_ = pd.DataFrame(dict(studio_id=kv.studio_id.to_numpy(), origin=kv.origin.to_numpy(), horizon=hz,
                                                actual=actual, ensemble=ensemble, **{n: preds[n] for n in LEARNERS}))
-    self.validation_ = dict(months=f"{cut:%Y-%m}..{last:%Y-%m}", rows=int(valid.sum()),
+    self.validation_ = dict(months=f"{cut:%Y-%m}..{last:%Y-%m}", rows=len(kv),
                             mape_by_horizon={'ensemble': _mape_by_horizon(actual, ensemble, hz),
                                              'skeleton_only': _mape_by_horizon(actual, kv.membership.to_numpy() + kv.other.to_numpy(), hz),
                                              **{n: _mape_by_horizon(actual, preds[n], hz) for n in LEARNERS}})
     log.info(f"ensemble weights {self.weights_}; validation MAPE h=1 {self.validation_['mape_by_horizon']['ensemble'][1]:.2f} %")
+
+# %% ../nbs/30_ensemble.ipynb #cd31a845
+@patch
+def fit(self: RevenueModel, history: pd.DataFrame): # a validated history (`load_history`) of one or more studios
+    "Fit the skeleton, weight the learners on the last `validation_months`, refit on everything."
+    t_start = time.perf_counter()
+    needed = MIN_HISTORY + self.validation_months + 1
+    if history.month.nunique() < needed:
+        raise StudioRevenueError(f"training needs at least {needed} months of history ({MIN_HISTORY} of context, one to learn from, "
+                                 f"then {self.validation_months} held out to weight the ensemble); this history has {history.month.nunique()}")
+    last = history.month.max()
+    self._weigh(history, last - pd.DateOffset(months=self.validation_months - 1))  # from the first validation month
+    gc.collect()  # the validation's matrices and learners are released before the final training set is built
     log.info("refitting on the whole history")
     self.builder_ = FeatureBuilder().fit(history)
-    X, y, keys = self.builder_.training_set(history)
+    X, y, _ = self.builder_.training_set(history)
     self.learners_ = self._fit_learners(X, y)
     self.training_ = dict(rows=int(len(y)), studios=int(history.studio_id.nunique()), first_month=f"{history.month.min():%Y-%m-%d}",
                           last_month=f"{last:%Y-%m-%d}", data_hash=history_hash(history),

@@ -19,7 +19,7 @@ __all__ = ['LEVER_COLUMNS', 'MIN_HISTORY', 'MAX_HORIZON', 'SKELETON_WINDOW', 'RA
            'KIND_WINDOW', 'KIND_TIE', 'learn_structure', 'support_grids', 'support_shares', 'ceiling_evidence',
            'ceiling_curve', 'shrunk_elasticities', 'studio_fits', 'elasticity_spread', 'elasticity_mixture',
            'kind_evidence', 'kind_average', 'mixed_elasticities', 'tie_kinds', 'deconvolve', 'deconvolved_kinds',
-           'joint_kinds', 'studio_season', 'Horizon', 'FeatureBuilder']
+           'joint_kinds', 'studio_season', 'Horizon', 'FeatureBuilder', 'training_rows']
 
 # %% ../nbs/20_features.ipynb #a6ca0bc3
 LEVER_COLUMNS = tuple(LEVERS[n].column for n in LEVER_NAMES)
@@ -616,26 +616,48 @@ def realized(self: FeatureBuilder, studio_history: pd.DataFrame, # one studio's 
     hz = self.horizon(ctx, studio_history[list(LEVER_COLUMNS)].to_numpy(float)[take])
     return hz, take, (ahead < n).reshape(-1)
 
+# %% ../nbs/20_features.ipynb #81c9a427
+def training_rows(months: np.ndarray,   # one studio's months, sorted and consecutive (validated)
+                  horizons: int = MAX_HORIZON,
+                  targets_from=None,      # keep only rows whose target month is this one or later (None: all)
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    "The origins (row indices) of a studio's training rows and, per origin and horizon, whether that row is kept."
+    n = len(months)
+    first = 0 if targets_from is None else int((months < pd.Timestamp(targets_from).to_datetime64()).sum())
+    origins = np.arange(max(MIN_HISTORY - 1, first - horizons), n - 1)
+    ahead = origins[:, None] + np.arange(1, horizons + 1)[None]  # the target month's row
+    return origins, (ahead < n) & (ahead >= first)
+
 # %% ../nbs/20_features.ipynb #15c03ef5
 @patch
 def training_set(self: FeatureBuilder, history: pd.DataFrame, # validated history, every month usable as a target
                  horizons: int = MAX_HORIZON,
+                 targets_from=None,  # only the rows whose target month is this one or later (None: every row)
                 ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
     "Inputs, correction targets and row keys (studio, origin, horizon, revenue and skeleton) for every origin with enough history."
-    Xs, ys, keys = [], [], []
-    for sid, h in history.groupby('studio_id', sort=False):
-        origins = np.arange(MIN_HISTORY - 1, len(h) - 1)
-        if len(origins) == 0: continue
-        hz, take, keep = self.realized(h, origins, horizons)
-        rev = h.total_revenue.to_numpy(float)
-        target = (rev[take] - hz.membership) / hz.other
-        Xs.append(hz.X[keep]); ys.append(target.reshape(-1)[keep])
-        keys.append(pd.DataFrame(dict(studio_id=sid, origin=np.repeat(h.month.to_numpy()[origins], horizons),
-                                      horizon=np.tile(np.arange(1, horizons + 1), len(origins)), revenue=rev[take].reshape(-1),
-                                      membership=hz.membership.reshape(-1), other=hz.other.reshape(-1)))[keep])
-    if not Xs: raise StudioRevenueError(f"no studio has the {MIN_HISTORY + 1} months of history training needs "
+    groups = history.groupby('studio_id', sort=False)
+    month = history.month.to_numpy()
+    rows = {sid: training_rows(month[i], horizons, targets_from) for sid, i in groups.indices.items()}
+    n = sum(int(keep.sum()) for _, keep in rows.values())
+    if n == 0: raise StudioRevenueError(f"no studio has the {MIN_HISTORY + 1} months of history training needs "
                                         f"({MIN_HISTORY} to learn from and one to predict)")
-    return np.vstack(Xs), np.concatenate(ys), pd.concat(keys, ignore_index=True)
+    X, y = np.empty((n, len(FEATURES))), np.empty(n)
+    keys = dict(studio_id=np.empty(n, object), origin=np.empty(n, month.dtype), horizon=np.empty(n, np.int64),
+                revenue=np.empty(n), membership=np.empty(n), other=np.empty(n))
+    at = 0
+    for sid, h in groups:
+        origins, keep = rows.get(sid, (None, np.zeros(0, bool)))
+        if not keep.any(): continue
+        hz, take, _ = self.realized(h, origins, horizons)
+        keep, rev = keep.reshape(-1), h.total_revenue.to_numpy(float)[take].reshape(-1)
+        membership, other = hz.membership.reshape(-1), hz.other.reshape(-1)
+        s = slice(at, at + int(keep.sum())); at = s.stop
+        X[s], y[s] = hz.X[keep], ((rev - membership) / other)[keep]
+        cols = dict(studio_id=sid, origin=np.repeat(h.month.to_numpy()[origins], horizons),
+                    horizon=np.tile(np.arange(1, horizons + 1), len(origins)),
+                    revenue=rev, membership=membership, other=other)
+        for k, v in cols.items(): keys[k][s] = v if np.isscalar(v) else v[keep]
+    return X, y, pd.DataFrame(keys)
 
 # %% ../nbs/20_features.ipynb #a10d000a
 @patch
