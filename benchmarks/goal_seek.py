@@ -81,7 +81,8 @@ def random_search_effort(model, sh, box, target, H, n=40000, seed=0):
     pts[:, whole] = np.minimum(np.ceil(pts[:, whole] - 1e-9), high[whole])  # a plan holds whole members and classes
     r = model.predict_paths(sh, np.repeat(pts[:, None], H, axis=1))['revenue'][:, H - 1]
     ok = r >= target
-    return float((np.abs(pts[ok] - cur) @ effort_weights()).min()) if ok.any() else None
+    per_unit = effort_weights(None, dict(zip(LEVER_NAMES, cur)))  # the weights goal seek uses: relative to today's levels
+    return float((np.abs(pts[ok] - cur) @ per_unit).min()) if ok.any() else None
 
 
 def boundary_cases(model, held, hist, n=50, seed=1):
