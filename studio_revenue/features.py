@@ -383,9 +383,14 @@ class FeatureBuilder:
     "Turns studio histories and lever plans into the skeleton and the ensemble's inputs."
 
     @property
+    def has_kinds(self) -> bool:
+        "Whether any revenue part's elasticities come in kinds (a mixture learned from the panel)."
+        return any(p.get('mixture') is not None for p in self.parts_.values())
+
+    @property
     def context_months(self) -> int:
         "Months of history a studio's latest context reads: SKELETON_WINDOW, or KIND_WINDOW where studios have kinds."
-        return KIND_WINDOW if any(p.get('mixture') is not None for p in self.parts_.values()) else SKELETON_WINDOW
+        return KIND_WINDOW if self.has_kinds else SKELETON_WINDOW
 
     @staticmethod
     def _uses_components(h):

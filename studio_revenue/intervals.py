@@ -132,32 +132,37 @@ def plan_bounds(intervals: ConformalIntervals, prediction: dict, # `RevenueModel
     return np.maximum(lower - revenue * extra, 0), upper + revenue * extra
 
 # %% ../nbs/40_intervals.ipynb #84dce1dc
+def _plan_context(model: RevenueModel, studio_history: pd.DataFrame, n_plans: int) -> dict:
+    "The studio's last context row (`RevenueModel.last_context`), repeated for each of `n_plans` plans."
+    return {k: np.repeat(v, n_plans, axis=0) for k, v in model.last_context(studio_history).items()}
+
 def ceiling_scenarios(model: RevenueModel, studio_history: pd.DataFrame, paths: np.ndarray, prediction: dict,
                       current_member_count: float | None = None) -> dict:
     "The prediction with revenue if the studio's visits have a ceiling and if they have none (where the model learned one)."
     b = model.builder_
-    months = b.context_months
-    if not getattr(b, 'ceiling_', False) or 'ceiling_weight' not in (ctx := b.context(studio_history.tail(months))):
-        return kind_scenarios(model, studio_history, paths, prediction, current_member_count)
+    ceiling = getattr(b, 'ceiling_', False)
+    if not (ceiling or b.has_kinds): return prediction  # neither scenario applies: no context to build
     paths = np.asarray(paths, float)
-    ctx = {k: np.repeat(v[-1:], len(paths), axis=0) for k, v in ctx.items()}
+    ctx = _plan_context(model, studio_history, len(paths))  # built once, for both kinds of scenario
+    if not ceiling or 'ceiling_weight' not in ctx:
+        return kind_scenarios(model, studio_history, paths, prediction, current_member_count, ctx)
     m0 = None if current_member_count is None else np.full(len(paths), float(current_member_count))
     other = lambda w: b.horizon(ctx if w is None else ctx | dict(ceiling_weight=np.full(len(paths), w)), paths, m0).other
     membership = np.asarray(prediction['membership'], float)
     correction = (np.asarray(prediction['revenue'], float) - membership) / other(None)  # the model's, applied to either skeleton
     scenario = lambda w: membership + other(w) * correction
     out = prediction | dict(revenue_capped=scenario(1.0), revenue_free=scenario(0.0), ceiling_weight=ctx['ceiling_weight'])
-    return kind_scenarios(model, studio_history, paths, out, current_member_count)
+    return kind_scenarios(model, studio_history, paths, out, current_member_count, ctx)
 
 # %% ../nbs/40_intervals.ipynb #a10d0102
 def kind_scenarios(model: RevenueModel, studio_history: pd.DataFrame, paths: np.ndarray, prediction: dict,
-                   current_member_count: float | None = None) -> dict:
+                   current_member_count: float | None = None,
+                   ctx: dict | None = None) -> dict: # the plans' context rows (`_plan_context`), if already built
     "The prediction with revenue at the lowest and highest answer of the studio's plausible kinds of elasticity (where the panel has kinds)."
     b = model.builder_
-    if not hasattr(b, 'kind_range'): return prediction
+    if not b.has_kinds: return prediction
     paths = np.asarray(paths, float)
-    ctx = b.context(studio_history.tail(b.context_months))
-    ctx = {k: np.repeat(v[-1:], len(paths), axis=0) for k, v in ctx.items()}
+    if ctx is None: ctx = _plan_context(model, studio_history, len(paths))
     m0 = None if current_member_count is None else np.full(len(paths), float(current_member_count))
     span = b.kind_range(ctx, paths, m0)
     if span is None: return prediction
