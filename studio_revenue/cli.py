@@ -265,12 +265,12 @@ def model_arg():
     return arg('--model-dir', '--model', dest='model_dir', required=True, help=MODEL_HELP)
 
 def load_model(ref: str) -> tuple[RevenueModel, ConformalIntervals, Path]:
-    "Model, intervals and local directory for a --model-dir value."
+    "Model, intervals and local directory for a --model-dir value; the model answers from its trees (`Trees`) without importing the learners' libraries until a large batch needs them."
     from studio_revenue.ensemble import RevenueModel
     from studio_revenue.intervals import ConformalIntervals, INTERVALS_FILE
     from studio_revenue.tracking import resolve_model
     path = resolve_model(ref)
-    return RevenueModel.load(path), ConformalIntervals.read(path / INTERVALS_FILE), path
+    return RevenueModel.load(path, read_learners=False), ConformalIntervals.read(path / INTERVALS_FILE), path
 
 def json_argument(value: str | None, name: str):
     "Parse an option given as inline JSON or a JSON file path (`core.parse_json_argument`)."

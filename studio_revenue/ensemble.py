@@ -13,8 +13,8 @@ from fastcore.basics import patch
 # OpenMP threads that wait by spinning burn the cores other work needs: on a busy 2-core machine LightGBM and XGBoost
 # with 2 threads ran 3-5x slower than with 1 (see "Cost at scale" below). Waiting threads sleep instead.
 os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
-# XGBoost, LightGBM, scikit-learn's forest, skops and SciPy's nnls are imported where they are used: a forecast from a
-# saved model reads only the learners the ensemble weighs (`_read_learners`), and loads no library it does not need.
+# XGBoost, LightGBM, scikit-learn's forest, skops, Treelite and SciPy's nnls are imported where they are used: a forecast
+# from a saved model can answer from Treelite's copy of the trees (`Trees`) and import none of the three libraries.
 from . import __version__
 from .core import LEVERS, LEVER_NAMES, CONTRACT, StudioRevenueError, lever_path, current_levers, months_ahead
 from .core import TEMP_MARK, temp_path, clean_stale_temps, apply_umask
@@ -23,8 +23,9 @@ from .features import (FeatureBuilder, FEATURES, MONOTONE, MIN_HISTORY, MAX_HORI
 
 # %% auto #0
 __all__ = ['log', 'MODEL_FORMAT', 'VALIDATION_MONTHS', 'LEARNERS', 'DEFAULT_PARAMS', 'RF_MAX_ROWS', 'MANIFEST', 'LEARNER_FILES',
-           'TREE', 'saved_form', 'learner_predict', 'history_hash', 'progress_bar', 'manifest_digest', 'read_manifest',
-           'foreign_entries', 'check_replaceable', 'RevenueModel']
+           'TREE', 'TREE_FILES', 'TREE_ROWS', 'saved_form', 'learner_predict', 'history_hash', 'progress_bar',
+           'manifest_digest', 'read_manifest', 'foreign_entries', 'check_replaceable', 'Trees', 'checked_trees',
+           'RevenueModel']
 
 # %% ../nbs/30_ensemble.ipynb #f924e679
 log = logging.getLogger('studio_revenue')
@@ -168,17 +169,77 @@ def _read_learner(model_dir: Path, name: str):
     except Exception as e: raise StudioRevenueError(f"{where}: cannot read the model files ({type(e).__name__}: {e}); retrain") from None
 
 class _Learners(dict):
-    "A saved model's learners by name: those the ensemble weighs are read at once, the others when first asked for."
-    def __init__(self, model_dir: Path, weights: dict | None):
+    "A saved model's learners by name, each read from its file (`read`) when first asked for."
+    def __init__(self, model_dir: Path, read=_read_learner):
         super().__init__()
-        self.model_dir = model_dir
-        weighed = [n for n in LEARNERS if not isinstance(weights, dict) or not weights.get(n) == 0]
-        for name in weighed: self[name] = _read_learner(model_dir, name)
+        self.model_dir, self.read = model_dir, read
 
     def __missing__(self, name):
         if name not in LEARNERS: raise KeyError(name)
-        self[name] = learner = _read_learner(self.model_dir, name)
+        self[name] = learner = self.read(self.model_dir, name)
         return learner
+
+# %% ../nbs/30_ensemble.ipynb #tl000002
+TREE_FILES = {n: f'{n}.treelite' for n in LEARNERS}
+TREE_ROWS = 2_000  # a larger batch reads the libraries' learners: on it they are 3-10x quicker, which pays for their import
+
+class Trees:
+    "One learner's trees as Treelite holds them, predicting what the learner predicts (`learner_predict`) to the last bit."
+    def __init__(self, name: str, model):
+        self.name, self.model = name, model
+        if name == 'xgboost':
+            leaves = [model.get_tree_accessor(i).get_field('leaf_value') for i in range(model.num_tree)]
+            self.leaves = np.zeros((len(leaves), max(map(len, leaves))), np.float32)  # trees x nodes
+            for i, v in enumerate(leaves): self.leaves[i, :len(v)] = v
+            self.base = np.float32(model.get_header_accessor().get_field('base_scores')[0])
+
+    @classmethod
+    def of(cls, name: str, learner) -> 'Trees':
+        "Treelite's copy of a learner in its saved form (`saved_form`)."
+        import treelite
+        if name == 'xgboost': return cls(name, treelite.frontend.from_xgboost(learner))
+        if name == 'lightgbm': return cls(name, treelite.frontend.from_lightgbm(learner))
+        return cls(name, treelite.sklearn.import_model(learner))
+
+    def predict(self, X) -> np.ndarray:
+        from treelite import gtil
+        if self.name == 'xgboost':
+            leaf = gtil.predict_leaf(self.model, np.asarray(X, np.float32), nthread=1).astype(np.intp)  # rows x trees
+            terms = np.column_stack([np.full(len(leaf), self.base), self.leaves[np.arange(len(self.leaves)), leaf]])
+            return np.add.accumulate(terms, axis=1, dtype=np.float32)[:, -1]
+        X = np.asarray(X, np.float32) if self.name == 'random_forest' else np.asarray(X)  # the forest reads float32
+        return gtil.predict(self.model, X, nthread=1).reshape(len(X))
+
+    def save(self, path: Path): self.model.serialize(str(path))
+
+    @classmethod
+    def read(cls, model_dir: Path, name: str) -> 'Trees':
+        import treelite
+        try: return cls(name, treelite.Model.deserialize(str(model_dir / TREE_FILES[name])))
+        except Exception as e:
+            raise StudioRevenueError(f"model directory {model_dir}: cannot read {TREE_FILES[name]} ({type(e).__name__}: {e}); "
+                                     f"retrain") from None
+
+    def __getstate__(self): return dict(name=self.name, checkpoint=self.model.serialize_bytes())  # Dask ships models
+    def __setstate__(self, state):
+        import treelite
+        self.__init__(state['name'], treelite.Model.deserialize_bytes(state['checkpoint']))
+
+
+# %% ../nbs/30_ensemble.ipynb #tl000004
+def checked_trees(learners: dict, X: np.ndarray, rows: int = 2_000, seed: int = 0) -> dict[str, Trees] | None:
+    "Treelite's copies of `learners`, or None if any of them predicts a sample of `X` differently from its learner."
+    sample = X[np.random.default_rng(seed).choice(len(X), min(rows, len(X)), replace=False)]
+    try: trees = {n: Trees.of(n, l) for n, l in learners.items()}
+    except Exception as e:
+        log.warning(f"Treelite cannot read the learners ({type(e).__name__}: {e}); forecasts will import their libraries")
+        return None
+    differ = [n for n, t in trees.items() if not np.array_equal(t.predict(sample), learner_predict(n, learners[n], sample))]
+    if differ:
+        log.warning(f"Treelite's copies of {differ} do not predict as the learners do; forecasts will import their libraries")
+        return None
+    return trees
+
 
 # %% ../nbs/30_ensemble.ipynb #5d342789
 def _horizons_as_numbers(validation: dict) -> dict:
@@ -194,7 +255,9 @@ class RevenueModel:
         self.params, self.validation_months, self.random_state, self.n_jobs = params, validation_months, random_state, n_jobs
 
     @classmethod
-    def load(cls, model_dir: str | Path) -> 'RevenueModel':
+    def load(cls, model_dir: str | Path,
+             read_learners: bool = True, # read the weighed learners now (a service), or answer from `Trees` until asked
+            ) -> 'RevenueModel':
         "Load a saved model directory, refusing one from an incompatible version or with a damaged file."
         model_dir = Path(model_dir)
         where = f"model directory {model_dir}"
@@ -213,15 +276,23 @@ class RevenueModel:
             if hashlib.sha256(f.read_bytes()).hexdigest() != digest:
                 raise StudioRevenueError(f"{where}: {name} is damaged (its checksum does not match the manifest); retrain or restore it")
         self = cls(man['params'])
-        self.learners_ = _Learners(model_dir, man.get('weights'))
+        self.learners_ = _Learners(model_dir)
+        self.trees_ = _Learners(model_dir, Trees.read) if all(f in man['files'] for f in TREE_FILES.values()) else None
         try:
             self.builder_ = FeatureBuilder.from_dict(man['builder'])
             self.weights_, self.validation_, self.training_ = man['weights'], _horizons_as_numbers(man['validation']), man['training']
             self.validation_frame_ = None  # the held-out rows stay with the fitting session, which calibrates the intervals
             assert all(isinstance(self.weights_[n], (int, float)) for n in LEARNERS) and isinstance(self.training_['data_hash'], str)
+            if read_learners or self.trees_ is None:
+                for n in self.weighed: self.learners_[n]
         except (KeyError, TypeError, ValueError, AttributeError, AssertionError) as e:
             raise StudioRevenueError(f"{where}: {MANIFEST} lacks or garbles a field ({type(e).__name__}: {str(e)[:80]}); retrain") from None
         return self
+
+    @property
+    def weighed(self) -> list[str]:
+        "The learners the ensemble gives weight to."
+        return [n for n in LEARNERS if self.weights_[n] > 0]
 
     @property
     def version(self) -> str:
@@ -284,6 +355,7 @@ def fit(self: RevenueModel, history: pd.DataFrame): # a validated history (`load
     self.builder_ = FeatureBuilder().fit(history)
     X, y, _ = self.builder_.training_set(history)
     self.learners_ = self._fit_learners(X, y)
+    self.trees_ = checked_trees(self.learners_, X)
     self.training_ = dict(rows=int(len(y)), studios=int(history.studio_id.nunique()), first_month=f"{history.month.min():%Y-%m-%d}",
                           last_month=f"{last:%Y-%m-%d}", data_hash=history_hash(history),
                           seconds=round(time.perf_counter() - t_start, 2))
@@ -294,7 +366,12 @@ def fit(self: RevenueModel, history: pd.DataFrame): # a validated history (`load
 # ---- prediction -------------------------------------------------------------------------
 @patch
 def correction(self: RevenueModel, X):
-    return sum(self.weights_[n] * learner_predict(n, self.learners_[n], X) for n in LEARNERS if self.weights_[n] > 0)
+    "The learners' weighed correction: from the libraries' learners when they are in memory or the batch is large, else `Trees`."
+    ready = all(n in self.learners_ for n in self.weighed)  # `in` reads nothing
+    if ready or self.trees_ is None or len(X) > TREE_ROWS:
+        return sum(self.weights_[n] * learner_predict(n, self.learners_[n], X) for n in self.weighed)
+    return sum(self.weights_[n] * self.trees_[n].predict(X) for n in self.weighed)
+
 
 # %% ../nbs/30_ensemble.ipynb #62a6057f
 @patch
@@ -371,7 +448,7 @@ def manifest(self: RevenueModel) -> dict:
 def save(self: RevenueModel, model_dir: str | Path, overwrite: bool = False,
          extras: dict | None = None, # further file name -> function writing it to a path (e.g. calibrated intervals)
         ) -> Path:
-    "Save to a directory: manifest.json, xgboost.ubj, lightgbm.txt, random_forest.skops (none executes code on load)."
+    "Save to a directory: manifest.json, xgboost.ubj, lightgbm.txt, random_forest.skops and their trees in Treelite's format (none executes code on load)."
     model_dir = Path(model_dir)
     check_replaceable(model_dir, overwrite)
     model_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -382,6 +459,8 @@ def save(self: RevenueModel, model_dir: str | Path, overwrite: bool = False,
         self.learners_['lightgbm'].save_model(tmp / 'lightgbm.txt')
         import skops.io as sio
         sio.dump(self.learners_['random_forest'], tmp / 'random_forest.skops', compression=zipfile.ZIP_DEFLATED)
+        if self.trees_ is not None:
+            for n in LEARNERS: self.trees_[n].save(tmp / TREE_FILES[n])
         for name, write in (extras or {}).items(): write(tmp / name)
         man = self.manifest()
         man['files'] = {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in sorted(tmp.iterdir())}

@@ -7,9 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 import numpy as np
 import pandas as pd
-from scipy.optimize import lsq_linear
 from fastcore.basics import patch
-from scipy.stats import gaussian_kde, norm
+# SciPy is imported where training uses it: a forecast never does, and it costs ~0.5 s to import
 from .core import LEVERS, LEVER_NAMES, StudioRevenueError
 
 # %% auto #0
@@ -77,6 +76,7 @@ def _within_logs(y, X, month, studio, bounded: int):
     k = X.shape[1]
     lo = np.r_[np.zeros(bounded), np.full(k - bounded + 11, -np.inf)]
     hi = np.r_[np.full(bounded, MAX_ELASTICITY), np.full(k - bounded + 11, np.inf)]
+    from scipy.optimize import lsq_linear
     fit = lsq_linear(A[:, :-1], A[:, -1], bounds=(lo, hi))
     season = np.exp(np.r_[0.0, fit.x[k:]])
     return fit.x[:k], season / season.mean()
@@ -147,6 +147,7 @@ def ceiling_curve(evidence: np.ndarray, # each training studio's evidence over i
     null = z[z < 0]
     if len(null) < 5 or len(z) < 20: return np.ones_like(Z_GRID)  # too few studios to tell them apart: the panel's decision
     pi0 = 1 - share
+    from scipy.stats import gaussian_kde, norm
     f0 = pi0 * norm.pdf(Z_GRID, 0, np.sqrt(np.mean(null ** 2)))
     p = np.nan_to_num(1 - np.clip(f0 / np.maximum(gaussian_kde(z)(Z_GRID), 1e-300), 0, 1), nan=0.0)
     p = np.where(Z_GRID < 0, p[np.searchsorted(Z_GRID, 0)], p)  # negative evidence is the null's: no more than at 0
