@@ -597,8 +597,8 @@ def _reads_store(name: str, studio_option: str | None = None):
     arguments = tuple((flags, {**kw, 'required': False, 'default': None, 'help': kw.get('help', '') + ' (default: the studio store)'})
                       if '--data' in flags else (flags, kw) for flags, kw in cmd.arguments)
     def run(**opts):
-        from studio_revenue.store import safe_url, store_url
         if opts.get('data') is not None: return cmd.run(**opts)
+        from studio_revenue.store import safe_url, store_url
         history = history_from(None, [opts[studio_option]] if studio_option and opts.get(studio_option) else None)
         with tempfile.TemporaryDirectory(prefix='studio-store-') as folder:  # the command reads a snapshot of the store's months
             snapshot = Path(folder) / 'store.parquet'
@@ -623,17 +623,22 @@ def _logs_answers(name: str, kind: str):
     "Log every answer of command `name` (a forecast or a goal seek) in the store before it is shown."
     cmd = COMMANDS[name]
     def run(**opts):
-        from studio_revenue.store import log_answer
+        from studio_revenue.answer_log import answer_row, quick_log, store_url
         t0 = time.perf_counter()
         answer = cmd.run(**opts)
         latency_ms = 1000 * (time.perf_counter() - t0)
         info = model_info(opts['model_dir'])
         base = answer.get('base_month') or (pd.Timestamp(answer['target_month']) - pd.DateOffset(months=opts['months']) if 'target_month' in answer else None)
-        answer['log_id'] = log_answer(cli_store(), kind, opts['studio'], inputs=opts, outputs=answer, latency_ms=latency_ms,
-                                      model_version=answer.get('model_version') or info['version'], model_ref=str(opts['model_dir']),
-                                      model_info=info, base_month=base, data_source=opts.get('data') or 'store', source='cli')
+        row = answer_row(kind, opts['studio'], inputs=opts, outputs=answer, latency_ms=latency_ms,
+                         model_version=answer.get('model_version') or info['version'], model_ref=str(opts['model_dir']),
+                         model_info=info, base_month=base, data_source=opts.get('data') or 'store', source='cli')
+        answer['log_id'] = quick_log(store_url(), kind, row) or _log_row(kind, row)  # sqlite3 where it can: SQLAlchemy costs 0.15 s
         return answer
     COMMANDS[name] = dataclasses.replace(cmd, run=run)
+
+def _log_row(kind: str, row: dict) -> int:
+    from studio_revenue.store import log_row
+    return log_row(cli_store(), kind, row)
 
 _logs_answers('predict', 'forecast')
 _logs_answers('optimize', 'goal_seek')

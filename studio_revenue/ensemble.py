@@ -205,8 +205,9 @@ class Trees:
         from treelite import gtil
         if self.name == 'xgboost':
             leaf = gtil.predict_leaf(self.model, np.asarray(X, np.float32), nthread=1).astype(np.intp)  # rows x trees
-            terms = np.column_stack([np.full(len(leaf), self.base), self.leaves[np.arange(len(self.leaves)), leaf]])
-            return np.add.accumulate(terms, axis=1, dtype=np.float32)[:, -1]
+            total = np.full(len(leaf), self.base, np.float32)
+            for values in self.leaves[np.arange(len(self.leaves))[:, None], leaf.T]: total += values  # tree by tree, in float32
+            return total
         X = np.asarray(X, np.float32) if self.name == 'random_forest' else np.asarray(X)  # the forest reads float32
         return gtil.predict(self.model, X, nthread=1).reshape(len(X))
 

@@ -13,27 +13,19 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 import studio_revenue
 from .core import StudioRevenueError, CONTRACT, validate_history, load_history
+from .answer_log import (STORE_FILE, HEAD, VERSION_TABLE, BUSY_TIMEOUT_MS, SQLITE_PRAGMAS, LOG_TABLES, JSON_FIELDS,
+                                       project_home, store_url, jsonable, answer_row, quick_log)
 
 # %% auto #0
-__all__ = ['log', 'STORE_FILE', 'VALUE_COLUMNS', 'KEY_COLUMNS', 'HEAD', 'metadata', 'studios_table', 'history_table',
-           'revisions_table', 'ingests_table', 'LOG_TABLES', 'log_tables', 'BUSY_TIMEOUT_MS', 'VERSION_TABLE',
-           'StoreUnavailable', 'project_home', 'store_url', 'safe_url', 'migrate', 'Store', 'open_store',
-           'IngestResult', 'ingest', 'read_history', 'jsonable', 'log_answer', 'logged_answers', 'store_simulator']
+__all__ = ['log', 'VALUE_COLUMNS', 'KEY_COLUMNS', 'metadata', 'studios_table', 'history_table', 'revisions_table',
+           'ingests_table', 'log_tables', 'StoreUnavailable', 'safe_url', 'migrate', 'Store', 'open_store',
+           'IngestResult', 'ingest', 'read_history', 'log_answer', 'log_row', 'logged_answers', 'store_simulator']
 
 # %% ../nbs/92_store.ipynb #3a80fc38
 log = logging.getLogger('studio_revenue')
-STORE_FILE = 'studio_store.db'
 
 class StoreUnavailable(RuntimeError):
     "The store cannot be reached or opened (a server down, a wrong URL, an unwritable file): an operational failure, exit 1."
-
-def project_home() -> Path:
-    "The project folder the package is installed from."
-    return Path(studio_revenue.__file__).resolve().parents[1]
-
-def store_url() -> str:
-    "DATABASE_URL, or the project's own SQLite file."
-    return os.environ.get('DATABASE_URL') or f"sqlite:///{project_home() / STORE_FILE}"
 
 def safe_url(url: str) -> str:
     "The URL with its password replaced by ***, fit to show in a message."
@@ -54,7 +46,6 @@ def _answer_columns():
 
 VALUE_COLUMNS = tuple(c for c in CONTRACT if c not in ('studio_id', 'month', 'studio_type'))
 KEY_COLUMNS = ('studio_id', 'month')
-HEAD = '0002'
 metadata = sa.MetaData()
 _text = lambda name, n: sa.Column(name, sa.String(n), nullable=False)
 _when = lambda name: sa.Column(name, sa.DateTime(timezone=True), nullable=False)
@@ -71,13 +62,10 @@ revisions_table = sa.Table('history_revisions', metadata, sa.Column('studio_id',
 ingests_table = sa.Table('ingests', metadata, sa.Column('id', sa.Integer, primary_key=True), _when('created_at'),
                          _text('ingested_by', 200), _text('source_file', 1000), _text('file_sha256', 64),
                          *[_count(c) for c in ('rows', 'inserted', 'revised', 'unchanged')])
-LOG_TABLES = {'forecast': 'prediction_log', 'goal_seek': 'goal_seek_log', 'scenario': 'scenarios'}
 log_tables = {kind: sa.Table(name, metadata, *([_text('name', 200)] if kind == 'scenario' else []), *_answer_columns())
               for kind, name in LOG_TABLES.items()}
 
 # %% ../nbs/92_store.ipynb #dc3b08d5
-BUSY_TIMEOUT_MS = 30_000
-
 def _engine(url: str) -> sa.Engine:
     u = make_url(url)
     if u.get_backend_name() != 'sqlite': return sa.create_engine(url, pool_pre_ping=True)
@@ -87,8 +75,7 @@ def _engine(url: str) -> sa.Engine:
     @sa.event.listens_for(engine, 'connect')
     def _sqlite_settings(dbapi_connection, _):
         dbapi_connection.isolation_level = None  # let SQLAlchemy's begin event issue BEGIN itself
-        for pragma in ('journal_mode=WAL', f'busy_timeout={BUSY_TIMEOUT_MS}', 'foreign_keys=ON', 'synchronous=NORMAL'):
-            dbapi_connection.execute(f'PRAGMA {pragma}')
+        for pragma in SQLITE_PRAGMAS: dbapi_connection.execute(f'PRAGMA {pragma}')
 
     @sa.event.listens_for(engine, 'begin')
     def _begin_immediate(conn): conn.exec_driver_sql('BEGIN IMMEDIATE')
@@ -101,8 +88,6 @@ def _alembic_config():
     return cfg
 
 # %% ../nbs/92_store.ipynb #509bfd4f
-VERSION_TABLE = 'alembic_version'  # where Alembic records the migration a database is at
-
 def _revision(conn) -> str | None:
     "The migration the store is at (None: an empty database), read from Alembic's table without importing Alembic."
     if not sa.inspect(conn).has_table(VERSION_TABLE): return None
@@ -286,24 +271,17 @@ def read_history(store: Store, studios: list[str] | str | None = None) -> pd.Dat
     return out
 
 # %% ../nbs/92_store.ipynb #55992167
-def jsonable(x):
-    return json.loads(json.dumps(x, default=lambda o: o.item() if hasattr(o, 'item') else str(o)))
-
 def log_answer(store: Store, kind: str, # 'forecast', 'goal_seek' or 'scenario'
-               studio_id: str, inputs: dict, outputs: dict, latency_ms: float,
-               model_version: str | None = None, model_ref: str | None = None, model_info: dict | None = None,
-               base_month=None, data_source: str = 'store', source: str = 'cli', name: str | None = None) -> int:
-    "Write one log row in its own transaction; returns its id."
-    if kind not in LOG_TABLES: raise StudioRevenueError(f"kind must be one of {', '.join(LOG_TABLES)}, got {kind!r}")
-    if kind == 'scenario' and not name: raise StudioRevenueError("a saved scenario needs a name")
-    table = log_tables[kind]
-    row = dict(created_at=dt.datetime.now(dt.timezone.utc), studio_id=str(studio_id), data_source=str(data_source),
-               model_version=model_version, model_ref=model_ref, model_info=jsonable(model_info), inputs=jsonable(inputs),
-               outputs=jsonable(outputs), latency_ms=float(latency_ms), source=source,
-               base_month=pd.Timestamp(base_month).date() if base_month is not None else None, **({'name': name} if kind == 'scenario' else {}))
+               studio_id: str, inputs: dict, outputs: dict, latency_ms: float, **row): # further `answer_row` fields
+    "Write one log row (`answer_row`) in its own transaction; returns its id."
+    return log_row(store, kind, answer_row(kind, studio_id, inputs, outputs, latency_ms, **row))
+
+def log_row(store: Store, kind: str, row: dict) -> int:
+    "Write a row made by `answer_row` in its own transaction, with its studio's data version; returns its id."
+    table, row = log_tables[kind], dict(row)
     with store.engine.begin() as conn:  # the studio's data version only when the answer was computed from the store's months
-        row['data_version'] = conn.execute(sa.select(studios_table.c.data_version).where(studios_table.c.studio_id == str(studio_id))
-                                           ).scalar() if data_source == 'store' else None
+        row['data_version'] = conn.execute(sa.select(studios_table.c.data_version).where(studios_table.c.studio_id == row['studio_id'])
+                                           ).scalar() if row['data_source'] == 'store' else None
         return conn.execute(table.insert().values(**row).returning(table.c.id)).scalar_one()
 
 # %% ../nbs/92_store.ipynb #29bf1fc0
