@@ -496,10 +496,12 @@ class _Seek:
         self.cur, self.low, self.high = (self.box[c].to_numpy(float) for c in ('current', 'low', 'high'))
         self.need = self.target if self.q is None else self.target / (1 + self.q)  # the point forecast a plan must reach
         self.free = [i for i in range(len(LEVER_NAMES)) if self.high[i] > self.low[i] + 1e-12]  # levers the box lets move
+        self.context = self.model.last_context(self.history)  # built once: the search scores many batches of plans
 
     def paths(self, plans: np.ndarray) -> np.ndarray:
-        "Predicted revenue (plans, H) of held plans, in one call."
-        return _revenue(self.model, self.history, plans, self.H, self.members)
+        "Predicted revenue (plans, H) of held plans, in one call (as `_revenue` gives)."
+        paths = _held(plans, self.H)
+        return self.model.score_contexts([self.context] * len(paths), paths, [self.members] * len(paths))['revenue']
 
     def revenue_at(self, plans: np.ndarray) -> np.ndarray: return self.paths(plans)[:, self.H - 1]
     def effort_of(self, plans: np.ndarray) -> np.ndarray: return _effort(plans, self.cur, self.per_unit)
