@@ -265,7 +265,8 @@ def model_arg():
     return arg('--model-dir', '--model', dest='model_dir', required=True, help=MODEL_HELP)
 
 def load_model(ref: str) -> tuple[RevenueModel, ConformalIntervals, Path]:
-    "Model, intervals and local directory for a --model-dir value; the model answers from its trees (`Trees`) without importing the learners' libraries until a large batch needs them."
+    """Model, intervals and local directory for a --model-dir value; the model answers from its trees (`Trees`) without
+    importing the learners' libraries until a large batch needs them."""
     from studio_revenue.ensemble import RevenueModel
     from studio_revenue.intervals import ConformalIntervals, INTERVALS_FILE
     from studio_revenue.tracking import resolve_model
@@ -632,7 +633,8 @@ def _logs_answers(name: str, kind: str):
         row = answer_row(kind, opts['studio'], inputs=opts, outputs=answer, latency_ms=latency_ms,
                          model_version=answer.get('model_version') or info['version'], model_ref=str(opts['model_dir']),
                          model_info=info, base_month=base, data_source=opts.get('data') or 'store', source='cli')
-        answer['log_id'] = quick_log(store_url(), kind, row) or _log_row(kind, row)  # sqlite3 where it can: SQLAlchemy costs 0.15 s
+        # sqlite3 where it can: importing SQLAlchemy costs 0.15 s
+        answer['log_id'] = quick_log(store_url(), kind, row) or _log_row(kind, row)
         return answer
     COMMANDS[name] = dataclasses.replace(cmd, run=run)
 

@@ -13,8 +13,8 @@ from fastcore.basics import patch
 # OpenMP threads that wait by spinning burn the cores other work needs: on a busy 2-core machine LightGBM and XGBoost
 # with 2 threads ran 3-5x slower than with 1 (see "Cost at scale" below). Waiting threads sleep instead.
 os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
-# XGBoost, LightGBM, scikit-learn's forest, skops, Treelite and SciPy's nnls are imported where they are used: a forecast
-# from a saved model can answer from Treelite's copy of the trees (`Trees`) and import none of the three libraries.
+# XGBoost, LightGBM, scikit-learn's forest, skops, Treelite and SciPy's nnls are imported where they are used: a
+# forecast from a saved model can answer from Treelite's copy of the trees (`Trees`) and import none of the three.
 from . import __version__
 from .core import LEVERS, LEVER_NAMES, CONTRACT, StudioRevenueError, lever_path, current_levers, months_ahead
 from .core import TEMP_MARK, temp_path, clean_stale_temps, apply_umask
@@ -181,10 +181,10 @@ class _Learners(dict):
 
 # %% ../nbs/30_ensemble.ipynb #tl000002
 TREE_FILES = {n: f'{n}.treelite' for n in LEARNERS}
-TREE_ROWS = 2_000  # a larger batch reads the libraries' learners: on it they are 3-10x quicker, which pays for their import
+TREE_ROWS = 2_000  # a larger batch reads the libraries' learners: 3-10x quicker on it, which pays for their import
 
 class Trees:
-    "One learner's trees as Treelite holds them, predicting what the learner predicts (`learner_predict`) to the last bit."
+    "One learner's trees as Treelite holds them, predicting what the learner does (`learner_predict`) to the last bit."
     def __init__(self, name: str, model):
         self.name, self.model = name, model
         if name == 'xgboost':
@@ -206,7 +206,7 @@ class Trees:
         if self.name == 'xgboost':
             leaf = gtil.predict_leaf(self.model, np.asarray(X, np.float32), nthread=1).astype(np.intp)  # rows x trees
             total = np.full(len(leaf), self.base, np.float32)
-            for values in self.leaves[np.arange(len(self.leaves))[:, None], leaf.T]: total += values  # tree by tree, in float32
+            for values in self.leaves[np.arange(len(self.leaves))[:, None], leaf.T]: total += values  # tree by tree
             return total
         X = np.asarray(X, np.float32) if self.name == 'random_forest' else np.asarray(X)  # the forest reads float32
         return gtil.predict(self.model, X, nthread=1).reshape(len(X))
@@ -218,8 +218,8 @@ class Trees:
         import treelite
         try: return cls(name, treelite.Model.deserialize(str(model_dir / TREE_FILES[name])))
         except Exception as e:
-            raise StudioRevenueError(f"model directory {model_dir}: cannot read {TREE_FILES[name]} ({type(e).__name__}: {e}); "
-                                     f"retrain") from None
+            raise StudioRevenueError(f"model directory {model_dir}: cannot read {TREE_FILES[name]} "
+                                     f"({type(e).__name__}: {e}); retrain") from None
 
     def __getstate__(self): return dict(name=self.name, checkpoint=self.model.serialize_bytes())  # Dask ships models
     def __setstate__(self, state):
@@ -233,11 +233,12 @@ def checked_trees(learners: dict, X: np.ndarray, rows: int = 2_000, seed: int = 
     sample = X[np.random.default_rng(seed).choice(len(X), min(rows, len(X)), replace=False)]
     try: trees = {n: Trees.of(n, l) for n, l in learners.items()}
     except Exception as e:
-        log.warning(f"Treelite cannot read the learners ({type(e).__name__}: {e}); forecasts will import their libraries")
+        log.warning(f"Treelite cannot read the learners ({type(e).__name__}: {e}); forecasts will use their libraries")
         return None
-    differ = [n for n, t in trees.items() if not np.array_equal(t.predict(sample), learner_predict(n, learners[n], sample))]
+    same = {n: np.array_equal(t.predict(sample), learner_predict(n, learners[n], sample)) for n, t in trees.items()}
+    differ = [n for n, ok in same.items() if not ok]
     if differ:
-        log.warning(f"Treelite's copies of {differ} do not predict as the learners do; forecasts will import their libraries")
+        log.warning(f"Treelite's copies of {differ} do not predict as the learners do; forecasts will use the libraries")
         return None
     return trees
 
@@ -367,7 +368,7 @@ def fit(self: RevenueModel, history: pd.DataFrame): # a validated history (`load
 # ---- prediction -------------------------------------------------------------------------
 @patch
 def correction(self: RevenueModel, X):
-    "The learners' weighed correction: from the libraries' learners when they are in memory or the batch is large, else `Trees`."
+    "The weighed correction: from the libraries' learners when in memory or for a large batch, else from `Trees`."
     ready = all(n in self.learners_ for n in self.weighed)  # `in` reads nothing
     if ready or self.trees_ is None or len(X) > TREE_ROWS:
         return sum(self.weights_[n] * learner_predict(n, self.learners_[n], X) for n in self.weighed)
@@ -449,7 +450,8 @@ def manifest(self: RevenueModel) -> dict:
 def save(self: RevenueModel, model_dir: str | Path, overwrite: bool = False,
          extras: dict | None = None, # further file name -> function writing it to a path (e.g. calibrated intervals)
         ) -> Path:
-    "Save to a directory: manifest.json, xgboost.ubj, lightgbm.txt, random_forest.skops and their trees in Treelite's format (none executes code on load)."
+    """Save to a directory: manifest.json, xgboost.ubj, lightgbm.txt, random_forest.skops and their trees in Treelite's
+    format (none executes code on load)."""
     model_dir = Path(model_dir)
     check_replaceable(model_dir, overwrite)
     model_dir.parent.mkdir(parents=True, exist_ok=True)

@@ -280,8 +280,8 @@ def log_row(store: Store, kind: str, row: dict) -> int:
     "Write a row made by `answer_row` in its own transaction, with its studio's data version; returns its id."
     table, row = log_tables[kind], dict(row)
     with store.engine.begin() as conn:  # the studio's data version only when the answer was computed from the store's months
-        row['data_version'] = conn.execute(sa.select(studios_table.c.data_version).where(studios_table.c.studio_id == row['studio_id'])
-                                           ).scalar() if row['data_source'] == 'store' else None
+        version = sa.select(studios_table.c.data_version).where(studios_table.c.studio_id == row['studio_id'])
+        row['data_version'] = conn.execute(version).scalar() if row['data_source'] == 'store' else None
         return conn.execute(table.insert().values(**row).returning(table.c.id)).scalar_one()
 
 # %% ../nbs/92_store.ipynb #29bf1fc0
