@@ -23,9 +23,9 @@ from .features import (FeatureBuilder, FEATURES, MONOTONE, MIN_HISTORY, MAX_HORI
 
 # %% auto #0
 __all__ = ['log', 'MODEL_FORMAT', 'VALIDATION_MONTHS', 'LEARNERS', 'DEFAULT_PARAMS', 'RF_MAX_ROWS', 'MANIFEST', 'LEARNER_FILES',
-           'TREE', 'TREE_FILES', 'TREE_ROWS', 'saved_form', 'learner_predict', 'history_hash', 'progress_bar',
-           'manifest_digest', 'read_manifest', 'foreign_entries', 'check_replaceable', 'Trees', 'checked_trees',
-           'RevenueModel']
+           'TREE', 'TREE_FILES', 'TREE_ROWS', 'TREE_BUDGET', 'saved_form', 'learner_predict', 'history_hash',
+           'progress_bar', 'manifest_digest', 'read_manifest', 'foreign_entries', 'check_replaceable', 'Trees',
+           'checked_trees', 'RevenueModel']
 
 # %% ../nbs/30_ensemble.ipynb #f924e679
 log = logging.getLogger('studio_revenue')
@@ -172,7 +172,7 @@ class _Learners(dict):
     "A saved model's learners by name, each read from its file (`read`) when first asked for."
     def __init__(self, model_dir: Path, read=_read_learner):
         super().__init__()
-        self.model_dir, self.read = model_dir, read
+        self.model_dir, self.read, self.rows_scored = model_dir, read, 0
 
     def __missing__(self, name):
         if name not in LEARNERS: raise KeyError(name)
@@ -181,7 +181,8 @@ class _Learners(dict):
 
 # %% ../nbs/30_ensemble.ipynb #tl000002
 TREE_FILES = {n: f'{n}.treelite' for n in LEARNERS}
-TREE_ROWS = 2_000  # a larger batch reads the libraries' learners: 3-10x quicker on it, which pays for their import
+TREE_ROWS = 2_000     # a larger batch reads the libraries' learners: 3-10x quicker on it, which pays for their import
+TREE_BUDGET = 20_000  # so do this many rows in all: by then the slower trees cost about what importing the libraries does
 
 class Trees:
     "One learner's trees as Treelite holds them, predicting what the learner does (`learner_predict`) to the last bit."
@@ -368,11 +369,12 @@ def fit(self: RevenueModel, history: pd.DataFrame): # a validated history (`load
 # ---- prediction -------------------------------------------------------------------------
 @patch
 def correction(self: RevenueModel, X):
-    "The weighed correction: from the libraries' learners when in memory or for a large batch, else from `Trees`."
-    ready = all(n in self.learners_ for n in self.weighed)  # `in` reads nothing
-    if ready or self.trees_ is None or len(X) > TREE_ROWS:
-        return sum(self.weights_[n] * learner_predict(n, self.learners_[n], X) for n in self.weighed)
-    return sum(self.weights_[n] * self.trees_[n].predict(X) for n in self.weighed)
+    "The weighed correction: from `Trees` while the learners are not in memory and the batches are few and small."
+    trees, ready = self.trees_, all(n in self.learners_ for n in self.weighed)  # `in` reads nothing
+    if not ready and trees is not None and len(X) <= TREE_ROWS and trees.rows_scored + len(X) <= TREE_BUDGET:
+        trees.rows_scored += len(X)
+        return sum(self.weights_[n] * trees[n].predict(X) for n in self.weighed)
+    return sum(self.weights_[n] * learner_predict(n, self.learners_[n], X) for n in self.weighed)
 
 
 # %% ../nbs/30_ensemble.ipynb #62a6057f
