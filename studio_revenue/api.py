@@ -4,7 +4,7 @@
 
 # %% ../nbs/96_api.ipynb #00000002
 from __future__ import annotations
-import functools, hashlib, json, math, os, threading, time, uuid, logging
+import functools, hashlib, json, math, os, sqlite3, threading, time, uuid, logging
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,18 +24,19 @@ from .ensemble import RevenueModel
 from .intervals import ConformalIntervals, INTERVALS_FILE, MonthForecast, forecast_with_intervals
 from .goal_seek import goal_seek
 from .tracking import resolve_model, load_mlflow
-from .store import Store, open_store, read_history, log_answer, StoreUnavailable, studios_table, safe_url
+from .store import Store, open_store, read_history, log_answer, StoreUnavailable, studios_table, safe_url, BUSY_TIMEOUT_MS
 
 # %% auto #0
 __all__ = ['LeverName', 'StudioId', 'BaseMonth', 'POOL_SIZE', 'MIN_TYPE_POOL', 'ServingModel', 'resolve_version',
            'load_serving_model', 'AnswerCache', 'cache_key', 'PlanRequest', 'ForwardRequest', 'ForwardAnswer',
-           'Constraints', 'InverseRequest', 'InverseAnswer', 'UnknownStudio', 'data_version', 'studio_months',
-           'forward_answer', 'inverse_answer', 'StudioState', 'make_state', 'StateCache', 'plan_of',
-           'answer_from_scores', 'plan_path', 'Coalescer', 'LogWriter', 'studio_roster', 'nearest', 'pooled_forecast',
-           'pool_of', 'calibrate_pooled', 'reader_store', 'settle_memory', 'Service', 'Busy', 'forward_compute',
-           'inverse_compute', 'answer_for', 'pooled_intervals', 'pooled_compute', 'InsightsRequest', 'InsightsAnswer',
-           'insights_answer', 'add_error_handlers', 'Guard', 'add_docs', 'create_app', 'add_routes', 'add_store_routes',
-           'BatchItem', 'BatchRequest', 'ScenarioRequest', 'BatchAnswer', 'data_versions', 'batch_forward']
+           'Constraints', 'InverseRequest', 'InverseAnswer', 'ReaderStore', 'reader_store', 'UnknownStudio',
+           'data_version', 'studio_months', 'forward_answer', 'inverse_answer', 'StudioState', 'make_state',
+           'StateCache', 'plan_of', 'answer_from_scores', 'plan_path', 'Coalescer', 'LogWriter', 'studio_roster',
+           'nearest', 'pooled_forecast', 'pool_of', 'calibrate_pooled', 'settle_memory', 'Service', 'Busy',
+           'forward_compute', 'inverse_compute', 'answer_for', 'pooled_intervals', 'pooled_compute', 'InsightsRequest',
+           'InsightsAnswer', 'insights_answer', 'add_error_handlers', 'Guard', 'add_docs', 'create_app', 'add_routes',
+           'add_store_routes', 'BatchItem', 'BatchRequest', 'ScenarioRequest', 'BatchAnswer', 'data_versions',
+           'batch_forward']
 
 # %% ../nbs/96_api.ipynb #00000005
 @dataclass(frozen=True)
@@ -249,6 +250,38 @@ class InverseAnswer(BaseModel):
     log_id: str             # this answer's id in the goal-seek log (its row's outputs.log_id)
     cached: bool
 
+# %% ../nbs/96_api.ipynb #00000064
+_logger = logging.getLogger(__name__)
+
+@dataclass
+class ReaderStore(Store):
+    "The store for the reads every request makes; for a SQLite file also one raw `sqlite3` connection per thread for the data version."
+    path: str | None = None          # the SQLite file (None: another database)
+    _local: threading.local = field(default_factory=threading.local, repr=False)
+
+    def version_row(self, studio_id: str) -> tuple | None:
+        "The studio's (data_version,) row or None, read in autocommit on this thread's connection (opened on first use, never creating a file)."
+        conn = getattr(self._local, 'conn', None)
+        if conn is None:
+            conn = sqlite3.connect(f"{Path(self.path).absolute().as_uri()}?mode=rw", uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
+                                   isolation_level=None)
+            self._local.conn = conn
+        try: return conn.execute('SELECT data_version FROM studios WHERE studio_id = ?', (studio_id,)).fetchone()
+        except sqlite3.Error:
+            self._local.conn = None; conn.close()            # the next read opens a fresh one
+            raise
+
+def reader_store(store: Store) -> Store:
+    """For SQLite, a pooled engine that reads in autocommit: the store's own engine opens a new connection (and its pragmas) for
+    every use and begins every transaction IMMEDIATE, so a one-row read queued behind the log writer. In WAL mode a plain read sees
+    the last commit and never waits for a writer. Other databases: the store itself (already pooled)."""
+    if store.engine.dialect.name != 'sqlite': return store
+    engine = sa.create_engine(store.url, connect_args={'timeout': 30, 'check_same_thread': False}, pool_size=8, max_overflow=24,
+                              isolation_level='AUTOCOMMIT')
+    sa.event.listen(engine, 'connect', lambda dbapi_connection, _: dbapi_connection.execute('PRAGMA busy_timeout=30000'))
+    database = store.engine.url.database
+    return ReaderStore(engine, store.url, database if database and database != ':memory:' else None)
+
 # %% ../nbs/96_api.ipynb #00000011
 class UnknownStudio(StudioRevenueError):
     "The store holds no studio by that id (HTTP 404)."
@@ -256,12 +289,15 @@ class UnknownStudio(StudioRevenueError):
 def data_version(store: Store, studio_id: str) -> int:
     "The studio's data version (bumped by every ingest that changes it); UnknownStudio when the store lacks it."
     try:
-        with store.engine.connect() as conn:
-            v = conn.execute(sa.select(studios_table.c.data_version).where(studios_table.c.studio_id == studio_id)).scalar()
-    except sa.exc.SQLAlchemyError as e: raise StoreUnavailable(f"the studio store at {store.where} cannot be read ({type(e).__name__})") from None
-    if v is None:
+        if isinstance(store, ReaderStore) and store.path: row = store.version_row(studio_id)
+        else:
+            with store.engine.connect() as conn:
+                row = conn.execute(sa.select(studios_table.c.data_version).where(studios_table.c.studio_id == studio_id)).first()
+    except (sa.exc.SQLAlchemyError, sqlite3.Error) as e:
+        raise StoreUnavailable(f"the studio store at {store.where} cannot be read ({type(e).__name__})") from None
+    if row is None:
         raise UnknownStudio(f"studio {studio_id!r} is not in the studio store; ingest its history with `studio-revenue ingest --data FILE`")
-    return int(v)
+    return int(row[0])
 
 def studio_months(store: Store, studio_id: str, base_month: str | None) -> pd.DataFrame:
     "One studio's months from the store, up to `base_month` when given."
@@ -574,19 +610,6 @@ def calibrate_pooled(serving: ServingModel, store: Store, states: StateCache, ro
         f = pooled_forecast(serving, nearest(pool, now, members), now, members, path)
         horizon += list(range(1, holdout + 1)); actual += list(ahead.total_revenue); predicted += list(f['revenue'])
     return ConformalIntervals().fit(np.array(horizon), np.array(actual), np.array(predicted))
-
-# %% ../nbs/96_api.ipynb #00000064
-_logger = logging.getLogger(__name__)
-
-def reader_store(store: Store) -> Store:
-    """For SQLite, a pooled engine that reads in autocommit: the store's own engine opens a new connection (and its pragmas) for
-    every use and begins every transaction IMMEDIATE, so a one-row read queued behind the log writer. In WAL mode a plain read sees
-    the last commit and never waits for a writer. Other databases: the store itself (already pooled)."""
-    if store.engine.dialect.name != 'sqlite': return store
-    engine = sa.create_engine(store.url, connect_args={'timeout': 30, 'check_same_thread': False}, pool_size=8, max_overflow=24,
-                              isolation_level='AUTOCOMMIT')
-    sa.event.listen(engine, 'connect', lambda dbapi_connection, _: dbapi_connection.execute('PRAGMA busy_timeout=30000'))
-    return Store(engine, store.url)
 
 # %% ../nbs/96_api.ipynb #5e771e00
 import gc
