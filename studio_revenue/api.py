@@ -492,13 +492,15 @@ class Coalescer:
 
 # %% ../nbs/96_api.ipynb #00000035
 from .store import log_tables, jsonable
+import contextlib
 import datetime as dt
 
 class LogWriter:
-    "Answers go to the store's logs from one background thread, many rows per transaction, off the request path."
-    def __init__(self, store: Callable[[], Store], batch: int = 500, retry_seconds: float = 0.5):
-        self._store, self.batch, self.retry_seconds = store, batch, retry_seconds
+    "Answers go to the store's logs from one background thread: what was queued in the last `every` seconds, in one transaction."
+    def __init__(self, store: Callable[[], Store], batch: int = 2000, every: float = 0.05, retry_seconds: float = 0.5):
+        self._store, self.batch, self.every, self.retry_seconds = store, batch, every, retry_seconds
         self._q, self._stop = queue.Queue(), threading.Event()
+        self._conn: sa.Connection | None = None          # the writer thread's own, kept between batches
         self.written = self.failed_attempts = 0
         self.last_error: str | None = None
         self._thread = threading.Thread(target=self._run, daemon=True, name='answer-log')
@@ -512,24 +514,30 @@ class LogWriter:
         rows = {}
         for kind, r in items:
             rows.setdefault(kind, []).append(r)           # inputs and outputs are plain JSON already (answers are built from floats)
-        with self._store().engine.begin() as conn:          # all or nothing: a failed batch is retried whole
-            for kind, rs in rows.items(): conn.execute(log_tables[kind].insert(), rs)
+        if self._conn is None: self._conn = self._store().engine.connect()
+        try:
+            with self._conn.begin():                        # all or nothing: a failed batch is retried whole
+                for kind, rs in rows.items(): self._conn.execute(log_tables[kind].insert(), rs)
+        except Exception:
+            conn, self._conn = self._conn, None              # the retry opens a fresh connection (the server may have restarted)
+            with contextlib.suppress(Exception): conn.close()
+            raise
 
     def _run(self):
         pending = []
         while not (self._stop.is_set() and not pending and self._q.empty()):
-            if not pending:
-                try: pending.append(self._q.get(timeout=0.05))
-                except queue.Empty: continue
+            if not pending and self._q.qsize() < self.batch: self._stop.wait(self.every)   # a put never wakes this thread
             while len(pending) < self.batch:
                 try: pending.append(self._q.get_nowait())
                 except queue.Empty: break
+            if not pending: continue
             try: self._write(pending)
             except Exception as e:                           # store down: keep the rows, try again
                 self.failed_attempts += 1; self.last_error = f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"
                 time.sleep(self.retry_seconds); continue
             for _ in pending: self._q.task_done()
             self.written += len(pending); pending = []
+        if self._conn is not None: self._conn.close()
 
 # %% ../nbs/96_api.ipynb #00000036
 @patch
