@@ -140,6 +140,7 @@ def test_original_example_studio_with_no_history(server, world):
 
 
 def test_every_answer_logged_exactly_once(server):
+    settled(server)                                          # earlier tests' answers may still be queued for the log
     before = Counter(logged_ids())
     ids = [server.http.post('/api/v1/predict/forward', json={**FORWARD_EXAMPLE, 'projection_months': 2, 'levers': {'upsell_rate': 0.3}}).json()
            for _ in range(3)]
@@ -294,6 +295,7 @@ def test_redis_cache_shared_and_never_stale(world, redis_url, tmp_path):
 def test_batch_matches_forward_and_logs_each_plan_once(server):
     plans = [{'avg_ticket_price': p} for p in (120, 150, 180)] + [{'upsell_rate': [0.1, 0.2, 0.3]}]
     items = [{'studio_id': s, 'base_month': '2024-06', 'projection_months': 3, 'levers': p} for s in ('s-001', 's-006') for p in plans]
+    settled(server)
     before = Counter(logged_ids())
     r = server.http.post('/api/v1/predict/batch', json={'items': items})
     assert r.status_code == 200, r.text
