@@ -35,8 +35,9 @@ __all__ = ['LeverName', 'StudioId', 'BaseMonth', 'POOL_SIZE', 'MIN_TYPE_POOL', '
            'log_row_values', 'LogWriter', 'studio_roster', 'nearest', 'pooled_forecast', 'pool_of', 'calibrate_pooled',
            'settle_memory', 'Service', 'Busy', 'forward_compute', 'inverse_compute', 'answer_text', 'answer_for',
            'cached_answer', 'pooled_intervals', 'pooled_compute', 'InsightsRequest', 'InsightsAnswer',
-           'insights_answer', 'add_error_handlers', 'Guard', 'add_docs', 'create_app', 'add_routes', 'add_store_routes',
-           'BatchItem', 'BatchRequest', 'ScenarioRequest', 'BatchAnswer', 'data_versions', 'batch_forward']
+           'insights_answer', 'add_error_handlers', 'Guard', 'CacheHits', 'add_docs', 'create_app', 'add_routes',
+           'add_store_routes', 'BatchItem', 'BatchRequest', 'ScenarioRequest', 'BatchAnswer', 'data_versions',
+           'batch_forward']
 
 # %% ../nbs/96_api.ipynb #00000005
 @dataclass(frozen=True)
@@ -976,6 +977,46 @@ class Guard:
             counts[500] = counts.get(500, 0) + 1
             raise
 
+# %% ../nbs/96_api.ipynb #00000065
+def _json_body(scope) -> bool:
+    "Whether the request says its body is JSON (`application/json`, any parameters), as FastAPI then parses it."
+    for name, value in scope['headers']:
+        if name == b'content-type': return value.split(b';')[0].strip().lower() == b'application/json'
+    return False
+
+class CacheHits:
+    """Plain ASGI middleware, inside `Guard`: a forward or inverse request whose answer is cached is answered here, before FastAPI's
+    routing, dependency solving and exception layers, which cost more than the hit itself. The body is checked by the endpoint's
+    own model, as FastAPI checks it; anything else (a miss, a body breaking a rule, another content type) goes on to FastAPI
+    with the body as read."""
+    ROUTES = {'/api/v1/predict/forward': ('forecast', ForwardRequest), '/api/v1/predict/inverse': ('goal_seek', InverseRequest)}
+
+    def __init__(self, app, service): self.app, self.service = app, service
+
+    async def __call__(self, scope, receive, send):
+        route = self.ROUTES.get(scope['path']) if scope['type'] == 'http' and scope['method'] == 'POST' else None
+        if route is None or not _json_body(scope): return await self.app(scope, receive, send)
+        body, more = b'', True
+        while more:
+            m = await receive()
+            if m['type'] == 'http.disconnect': return
+            body += m.get('body', b''); more = m.get('more_body', False)
+        kind, model = route
+        try: text = cached_answer(self.service, kind, model.model_validate(json.loads(body)))
+        except ValueError: text = None                   # not JSON, or a rule broken: FastAPI answers it (422)
+        if text is not None:
+            out = text.encode()
+            await send(dict(type='http.response.start', status=200,
+                            headers=[(b'content-type', b'application/json'), (b'content-length', b'%d' % len(out))]))
+            return await send(dict(type='http.response.body', body=out))
+        replayed = False
+        async def replay():
+            nonlocal replayed
+            if replayed: return await receive()
+            replayed = True
+            return dict(type='http.request', body=body, more_body=False)
+        await self.app(scope, replay, send)
+
 # %% ../nbs/96_api.ipynb #00000063
 def add_docs(app: FastAPI):
     """Swagger UI 5 at /docs from the swagger-ui-py package's files, served by the API itself: the page renders with no internet
@@ -1018,6 +1059,7 @@ def create_app(model_ref: str | Path | None = None, # a model directory or model
                   description='What-if forecasts and goal seek for fitness studios (docs/contract.md §4).')
     app.state.service = service
     add_error_handlers(app)
+    app.add_middleware(CacheHits, service=service)      # added first: it runs inside Guard (token, body size, counts)
     app.add_middleware(Guard, service=service, max_body=max_body, token=token or os.environ.get('STUDIO_REVENUE_API_TOKEN'))
     origins = cors_origins or [o for o in os.environ.get('STUDIO_REVENUE_CORS_ORIGINS', '').split(',') if o.strip()]
     if origins:
@@ -1037,20 +1079,16 @@ def _poll(service: Service, every: float, stop: threading.Event):
         except Exception as e: logging.getLogger(__name__).warning(f"champion poll: {e}")
 
 # %% ../nbs/96_api.ipynb #0000001c
-from starlette.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 class _JSON(JSONResponse):
     "An answer already made of plain values, rendered without FastAPI's re-validation; inf and NaN become null."
     def render(self, content) -> bytes: return answer_json(content).encode()
 
-async def _answer(service: Service, kind: str, req: BaseModel, compute) -> Response:
-    "A cache hit answered on the event loop; anything else computed in the thread pool (CPU-bound, and it may wait on the store)."
-    text = cached_answer(service, kind, req) or await run_in_threadpool(answer_text, service, kind, req, compute)
-    return Response(text, media_type='application/json')
+def _text(text: str) -> Response: return Response(text, media_type='application/json')
 
 def add_routes(app: FastAPI, service: Service):
-    "The endpoints (plain `def`, or a thread-pool call, for CPU-bound work). Answers are returned as ready JSON."
+    "The endpoints (plain `def`: the work is CPU-bound and runs in the thread pool; cache hits never reach them, see `CacheHits`)."
     @app.get('/api/v1/health')
     def health() -> dict:
         try: service.store(); store = dict(reachable=True, url=safe_url(service.store().url))
@@ -1062,10 +1100,10 @@ def add_routes(app: FastAPI, service: Service):
                     responses={str(k): v for k, v in sorted(service.responses.items())})
 
     @app.post('/api/v1/predict/forward', response_model=ForwardAnswer)
-    async def forward(req: ForwardRequest): return await _answer(service, 'forecast', req, forward_compute)
+    def forward(req: ForwardRequest): return _text(answer_text(service, 'forecast', req, forward_compute))
 
     @app.post('/api/v1/predict/inverse', response_model=InverseAnswer)
-    async def inverse(req: InverseRequest): return await _answer(service, 'goal_seek', req, inverse_compute)
+    def inverse(req: InverseRequest): return _text(answer_text(service, 'goal_seek', req, inverse_compute))
 
     @app.post('/api/v1/predict/batch', response_model=BatchAnswer)
     def batch(req: BatchRequest):

@@ -171,6 +171,22 @@ def test_logged_exactly_once_under_concurrency_and_at_shutdown(world):
     assert Counter(logged_ids()) - before == Counter(answered)
 
 
+def test_cache_hits_are_the_endpoints_answers_and_keep_its_rules(server):
+    "A cached answer is sent by the CacheHits middleware, before FastAPI: the endpoint's answer under its own id, and FastAPI's 422s for the rest."
+    url, body = '/api/v1/predict/forward', {**FORWARD_EXAMPLE, 'levers': {'upsell_rate': 0.31}}
+    first = server.http.post(url, json=body).json()
+    again = server.http.post(url, content=json.dumps(body), headers={'content-type': 'application/json; charset=utf-8'})
+    assert again.status_code == 200 and again.headers['content-type'] == 'application/json', again.text
+    same = lambda a: {k: v for k, v in a.items() if k not in ('cached', 'log_id', 'scenario_id')}
+    assert (first['cached'], again.json()['cached']) == (False, True) and same(again.json()) == same(first)
+    assert again.json()['log_id'] == again.json()['scenario_id'] != first['log_id']
+    for extra in ({'projection_months': 3, 'extra': 1}, {'interval': 2}):         # the cached body with a rule broken
+        r = server.http.post(url, json={**body, **extra})
+        assert r.status_code == 422 and r.json()['problems'], r.text
+    assert server.http.post(url, content=json.dumps(body), headers={'content-type': 'text/plain'}).status_code == 422
+    assert server.http.post(url, content=b'{"studio_id": "s-001",', headers={'content-type': 'application/json'}).status_code == 422
+
+
 @pytest.mark.parametrize('body, status, words', [
     ({**FORWARD_EXAMPLE, 'levers': {'retention_rate': 1.4}}, 422, ['levers.retention_rate', 'less than or equal to 1']),
     ({**FORWARD_EXAMPLE, 'projection_months': 13}, 422, ['projection_months', 'less than or equal to 12']),
@@ -242,6 +258,7 @@ def test_token_and_cors_off(world):
         assert s.http.post('/api/v1/predict/forward', json=FORWARD_EXAMPLE).status_code == 401
         ok = s.http.post('/api/v1/predict/forward', json=FORWARD_EXAMPLE, headers={'Authorization': 'Bearer sekret'})
         assert ok.status_code == 200
+        assert s.http.post('/api/v1/predict/forward', json=FORWARD_EXAMPLE).status_code == 401     # cached now: still the token first
         pre = s.http.options('/api/v1/predict/forward', headers={'Origin': 'http://evil.example', 'Access-Control-Request-Method': 'POST'})
         assert 'access-control-allow-origin' not in pre.headers
     finally: s.stop()
