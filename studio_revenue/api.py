@@ -4,7 +4,7 @@
 
 # %% ../nbs/96_api.ipynb #00000002
 from __future__ import annotations
-import functools, hashlib, json, math, os, threading, time, uuid, logging
+import functools, hashlib, itertools, json, math, os, sqlite3, threading, time, logging
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,18 +24,20 @@ from .ensemble import RevenueModel
 from .intervals import ConformalIntervals, INTERVALS_FILE, MonthForecast, forecast_with_intervals
 from .goal_seek import goal_seek
 from .tracking import resolve_model, load_mlflow
-from .store import Store, open_store, read_history, log_answer, StoreUnavailable, studios_table, safe_url
+from .store import Store, open_store, read_history, log_answer, StoreUnavailable, studios_table, safe_url, BUSY_TIMEOUT_MS
 
 # %% auto #0
 __all__ = ['LeverName', 'StudioId', 'BaseMonth', 'POOL_SIZE', 'MIN_TYPE_POOL', 'ServingModel', 'resolve_version',
-           'load_serving_model', 'AnswerCache', 'cache_key', 'PlanRequest', 'ForwardRequest', 'ForwardAnswer',
-           'Constraints', 'InverseRequest', 'InverseAnswer', 'UnknownStudio', 'data_version', 'studio_months',
-           'forward_answer', 'inverse_answer', 'StudioState', 'make_state', 'StateCache', 'plan_of',
-           'answer_from_scores', 'plan_path', 'Coalescer', 'LogWriter', 'studio_roster', 'nearest', 'pooled_forecast',
-           'pool_of', 'calibrate_pooled', 'reader_store', 'settle_memory', 'Service', 'Busy', 'forward_compute',
-           'inverse_compute', 'answer_for', 'pooled_intervals', 'pooled_compute', 'InsightsRequest', 'InsightsAnswer',
-           'insights_answer', 'add_error_handlers', 'Guard', 'add_docs', 'create_app', 'add_routes', 'add_store_routes',
-           'BatchItem', 'BatchRequest', 'ScenarioRequest', 'BatchAnswer', 'data_versions', 'batch_forward']
+           'load_serving_model', 'answer_json', 'AnswerCache', 'cache_key', 'PlanRequest', 'ForwardRequest',
+           'ForwardAnswer', 'Constraints', 'InverseRequest', 'InverseAnswer', 'ReaderStore', 'reader_store',
+           'UnknownStudio', 'data_version', 'studio_months', 'forward_answer', 'inverse_answer', 'StudioState',
+           'make_state', 'StateCache', 'plan_of', 'answer_from_scores', 'plan_path', 'Coalescer', 'log_row_json',
+           'log_row_values', 'LogWriter', 'studio_roster', 'nearest', 'pooled_forecast', 'pool_of', 'calibrate_pooled',
+           'settle_memory', 'Service', 'Busy', 'forward_compute', 'inverse_compute', 'answer_text', 'answer_for',
+           'cached_answer', 'pooled_intervals', 'pooled_compute', 'InsightsRequest', 'InsightsAnswer',
+           'insights_answer', 'add_error_handlers', 'Guard', 'CacheHits', 'add_docs', 'create_app', 'add_routes',
+           'add_store_routes', 'BatchItem', 'BatchRequest', 'ScenarioRequest', 'BatchAnswer', 'data_versions',
+           'batch_forward']
 
 # %% ../nbs/96_api.ipynb #00000005
 @dataclass(frozen=True)
@@ -86,8 +88,22 @@ def load_serving_model(ref: str | Path) -> ServingModel:
     return ServingModel(model, intervals, str(ref), version or model.version, time.time())
 
 # %% ../nbs/96_api.ipynb #00000008
+def _finite(x):
+    "Non-finite floats (a goal seek's ratio for a target of 5e-324, say) as null: JSON has no inf or NaN."
+    if isinstance(x, float): return x if math.isfinite(x) else None
+    if isinstance(x, dict): return {k: _finite(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)): return [_finite(v) for v in x]
+    return x
+
+_compact = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(',', ':'))   # made once: `json.dumps` with options makes one per call
+
+def answer_json(value) -> str:
+    "An answer as the compact JSON text the API sends (inf and NaN as null)."
+    try: return _compact.encode(value)
+    except ValueError: return _compact.encode(_finite(value))
+
 class AnswerCache:
-    "Answers by key, in process (TTL + size bound) or in Redis; `get_or_compute` computes each missing key once."
+    "Answers by key as JSON text, in process (TTL + size bound) or in Redis; `get_or_compute` computes each missing key once."
     def __init__(self, maxsize: int = 20_000, ttl: float = 3600, redis_url: str | None = None):
         self.ttl, self.redis_url = ttl, redis_url
         self._local = TTLCache(maxsize=maxsize, ttl=ttl)
@@ -101,39 +117,40 @@ class AnswerCache:
     @property
     def kind(self) -> str: return 'redis' if self._redis is not None else 'in-process'
 
-    # Both kinds hold answers as JSON text: one string per entry instead of dozens of small objects, so 20,000 cached
-    # answers add nothing for Python's garbage collector to walk, and a hit hands out a fresh copy nobody else holds.
-    def _get(self, key):
+    # Both kinds hold answers as the JSON text the API sends: one string per entry instead of dozens of small objects, so
+    # 20,000 cached answers add nothing for Python's garbage collector to walk, and a hit is sent without a parse and a re-render.
+    def _get(self, key) -> str | None:
         if self._redis is None:
-            with self._lock: raw = self._local.get(key)
-        else: raw = self._redis.get('studio_revenue:' + key)
-        return None if raw is None else json.loads(raw)
+            with self._lock: return self._local.get(key)
+        raw = self._redis.get('studio_revenue:' + key)
+        return None if raw is None else raw.decode()
 
-    def _set(self, key, value):
-        raw = json.dumps(value)
+    def _set(self, key, text: str):
         if self._redis is None:
-            with self._lock: self._local[key] = raw
-        else: self._redis.set('studio_revenue:' + key, raw, ex=int(self.ttl))
+            with self._lock: self._local[key] = text
+        else: self._redis.set('studio_revenue:' + key, text, ex=int(self.ttl))
 
 # %% ../nbs/96_api.ipynb #00000009
 from fastcore.basics import patch
 
 @patch
-def get_or_compute(self: AnswerCache, key: str, compute) -> tuple[dict, bool]:
-    "The cached answer for `key` and True, or the freshly computed one and False (computed once however many ask)."
-    if (found := self._get(key)) is not None:
-        self.hits += 1
-        return found, True
+def get(self: AnswerCache, key: str) -> str | None:
+    "The cached answer for `key` (counted as a hit), or None."
+    if (found := self._get(key)) is not None: self.hits += 1
+    return found
+
+@patch
+def get_or_compute(self: AnswerCache, key: str, compute) -> tuple[str, bool]:
+    "The cached answer for `key` and True, or the one `compute` returns (as JSON text) and False: computed once however many ask."
+    if (found := self.get(key)) is not None: return found, True
     with self._lock: key_lock = self._key_locks.setdefault(key, threading.Lock())
     with key_lock:
         try:
-            if (found := self._get(key)) is not None:
-                self.hits += 1
-                return found, True
-            value = compute()
-            self._set(key, value)
+            if (found := self.get(key)) is not None: return found, True
+            text = answer_json(compute())
+            self._set(key, text)
             self.misses += 1
-            return value, False
+            return text, False
         finally:
             with self._lock: self._key_locks.pop(key, None)
 
@@ -147,10 +164,11 @@ def state(self: AnswerCache) -> dict:
         except Exception: out['reachable'] = False
     return out
 
+_canonical = json.JSONEncoder(sort_keys=True, separators=(',', ':'))
+
 def cache_key(kind: str, request: dict, model_tag: str, data_version) -> str:
     "The canonical request, the serving model and the studio's data version, hashed."
-    doc = json.dumps(dict(kind=kind, request=request, model=model_tag, data=data_version), sort_keys=True, separators=(',', ':'))
-    return hashlib.sha256(doc.encode()).hexdigest()
+    return hashlib.sha256(_canonical.encode(dict(kind=kind, request=request, model=model_tag, data=data_version)).encode()).hexdigest()
 
 # %% ../nbs/96_api.ipynb #0000000c
 _STRICT = ConfigDict(extra='forbid')
@@ -249,6 +267,40 @@ class InverseAnswer(BaseModel):
     log_id: str             # this answer's id in the goal-seek log (its row's outputs.log_id)
     cached: bool
 
+# %% ../nbs/96_api.ipynb #00000064
+_logger = logging.getLogger(__name__)
+
+@dataclass
+class ReaderStore(Store):
+    "The store for the reads every request makes; for a SQLite file also one raw `sqlite3` connection per thread for the data version."
+    path: str | None = None          # the SQLite file (None: another database)
+    _local: threading.local = field(default_factory=threading.local, repr=False)
+
+    def version_row(self, studio_id: str, wait: bool = True) -> tuple | None:
+        """The studio's (data_version,) row or None, read in autocommit on this thread's connection (opened on first use, never
+        creating a file). `wait=False`: a locked file raises at once instead of waiting for the lock (the event loop never waits)."""
+        name = 'conn' if wait else 'conn_nowait'
+        conn = getattr(self._local, name, None)
+        if conn is None:
+            conn = sqlite3.connect(f"{Path(self.path).absolute().as_uri()}?mode=rw", uri=True,
+                                   timeout=BUSY_TIMEOUT_MS / 1000 if wait else 0, isolation_level=None)
+            setattr(self._local, name, conn)
+        try: return conn.execute('SELECT data_version FROM studios WHERE studio_id = ?', (studio_id,)).fetchone()
+        except sqlite3.Error:
+            setattr(self._local, name, None); conn.close()   # the next read opens a fresh one
+            raise
+
+def reader_store(store: Store) -> Store:
+    """For SQLite, a pooled engine that reads in autocommit: the store's own engine opens a new connection (and its pragmas) for
+    every use and begins every transaction IMMEDIATE, so a one-row read queued behind the log writer. In WAL mode a plain read sees
+    the last commit and never waits for a writer. Other databases: the store itself (already pooled)."""
+    if store.engine.dialect.name != 'sqlite': return store
+    engine = sa.create_engine(store.url, connect_args={'timeout': 30, 'check_same_thread': False}, pool_size=8, max_overflow=24,
+                              isolation_level='AUTOCOMMIT')
+    sa.event.listen(engine, 'connect', lambda dbapi_connection, _: dbapi_connection.execute('PRAGMA busy_timeout=30000'))
+    database = store.engine.url.database
+    return ReaderStore(engine, store.url, database if database and database != ':memory:' else None)
+
 # %% ../nbs/96_api.ipynb #00000011
 class UnknownStudio(StudioRevenueError):
     "The store holds no studio by that id (HTTP 404)."
@@ -256,12 +308,15 @@ class UnknownStudio(StudioRevenueError):
 def data_version(store: Store, studio_id: str) -> int:
     "The studio's data version (bumped by every ingest that changes it); UnknownStudio when the store lacks it."
     try:
-        with store.engine.connect() as conn:
-            v = conn.execute(sa.select(studios_table.c.data_version).where(studios_table.c.studio_id == studio_id)).scalar()
-    except sa.exc.SQLAlchemyError as e: raise StoreUnavailable(f"the studio store at {store.where} cannot be read ({type(e).__name__})") from None
-    if v is None:
+        if isinstance(store, ReaderStore) and store.path: row = store.version_row(studio_id)
+        else:
+            with store.engine.connect() as conn:
+                row = conn.execute(sa.select(studios_table.c.data_version).where(studios_table.c.studio_id == studio_id)).first()
+    except (sa.exc.SQLAlchemyError, sqlite3.Error) as e:
+        raise StoreUnavailable(f"the studio store at {store.where} cannot be read ({type(e).__name__})") from None
+    if row is None:
         raise UnknownStudio(f"studio {studio_id!r} is not in the studio store; ingest its history with `studio-revenue ingest --data FILE`")
-    return int(v)
+    return int(row[0])
 
 def studio_months(store: Store, studio_id: str, base_month: str | None) -> pd.DataFrame:
     "One studio's months from the store, up to `base_month` when given."
@@ -341,10 +396,12 @@ class StateCache:
     "Studio states by (studio, data version, base month, serving model), a bounded LRU; each is read from the store once."
     def __init__(self, maxsize: int = 4096): self._states, self._lock = LRUCache(maxsize), threading.Lock()
 
+    def peek(self, serving: ServingModel, studio_id: str, version: int, base_month: str | None) -> StudioState | None:
+        "The state if it is held, else None (never reads the store)."
+        with self._lock: return self._states.get((studio_id, version, base_month, serving.cache_tag))
+
     def get(self, serving: ServingModel, store: Store, studio_id: str, version: int, base_month: str | None) -> StudioState:
-        key = (studio_id, version, base_month, serving.cache_tag)
-        with self._lock: found = self._states.get(key)
-        if found is not None: return found
+        if (found := self.peek(serving, studio_id, version, base_month)) is not None: return found
         months = studio_months(store, studio_id, base_month)
         read = int(months.attrs.get('data_versions', {}).get(studio_id, version))   # an ingest may have landed in between
         state = make_state(serving, months, studio_id, read)
@@ -456,44 +513,96 @@ class Coalescer:
 
 # %% ../nbs/96_api.ipynb #00000035
 from .store import log_tables, jsonable
+import contextlib
 import datetime as dt
 
+@functools.cache
+def _log_columns(kind: str) -> tuple[tuple[str, str], ...]:
+    "The (name, form) of a log table's columns but its id, in order; form is 'json', 'when', 'day' or 'value'."
+    form = lambda t: 'json' if isinstance(t, sa.JSON) else 'when' if isinstance(t, sa.DateTime) else 'day' if isinstance(t, sa.Date) else 'value'
+    return tuple((c.name, form(c.type)) for c in log_tables[kind].columns if c.name != 'id')
+
+def log_row_json(kind: str, row: dict) -> str:
+    """One log row as a JSON array in its table's column order: a JSON column as a string holding its JSON text (given as a dict,
+    or as JSON text already made), times as SQLAlchemy writes them to SQLite (UTC, to the microsecond), days as YYYY-MM-DD."""
+    values = []
+    for name, form in _log_columns(kind):
+        v = row.get(name)
+        if form == 'json': v = v if isinstance(v, str) else answer_json(v)
+        elif v is None: pass
+        elif form == 'when': v = f"{v.astimezone(dt.timezone.utc) if v.tzinfo else v:%Y-%m-%d %H:%M:%S.%f}"
+        elif form == 'day': v = f"{v:%Y-%m-%d}"
+        values.append(v)
+    return json.dumps(values)
+
+def log_row_values(kind: str, text: str) -> dict:
+    "A row made by `log_row_json` back as the values SQLAlchemy inserts."
+    row = {name: json.loads(v) if form == 'json' else v for (name, form), v in zip(_log_columns(kind), json.loads(text))}
+    row['created_at'] = dt.datetime.fromisoformat(row['created_at']).replace(tzinfo=dt.timezone.utc)
+    if row['base_month'] is not None: row['base_month'] = dt.date.fromisoformat(row['base_month'])
+    return row
+
+# %% ../nbs/96_api.ipynb #00000039
+@functools.cache
+def _json_insert(kind: str) -> str:
+    "SQLite: insert a whole batch, given as one JSON array of rows, in one statement."
+    names = [name for name, _ in _log_columns(kind)]
+    picks = ', '.join(f"json_extract(value, '$[{i}]')" for i in range(len(names)))
+    return f"INSERT INTO {log_tables[kind].name} ({', '.join(names)}) SELECT {picks} FROM json_each(?)"
+
 class LogWriter:
-    "Answers go to the store's logs from one background thread, many rows per transaction, off the request path."
-    def __init__(self, store: Callable[[], Store], batch: int = 500, retry_seconds: float = 0.5):
-        self._store, self.batch, self.retry_seconds = store, batch, retry_seconds
+    "Answers go to the store's logs from one background thread: what was queued in the last `every` seconds, in one transaction."
+    def __init__(self, store: Callable[[], Store], batch: int = 2000, every: float = 0.05, retry_seconds: float = 0.5):
+        self._store, self.batch, self.every, self.retry_seconds = store, batch, every, retry_seconds
         self._q, self._stop = queue.Queue(), threading.Event()
+        self._conn: sa.Connection | None = None          # the writer thread's own, kept between batches
+        self.one_statement = False                       # SQLite with its JSON functions: a batch is one INSERT
         self.written = self.failed_attempts = 0
         self.last_error: str | None = None
         self._thread = threading.Thread(target=self._run, daemon=True, name='answer-log')
         self._thread.start()
 
     def put(self, kind: str, row: dict):
-        "Queue one answer's log row (the columns of `log_answer`, `data_version` included)."
-        self._q.put((kind, dict(row, created_at=row.get('created_at') or dt.datetime.now(dt.timezone.utc))))
+        "Queue one answer's log row (the columns of `log_answer`, `data_version` included); made into JSON text here, on the caller's thread."
+        self._q.put((kind, log_row_json(kind, row if row.get('created_at') else dict(row, created_at=dt.datetime.now(dt.timezone.utc)))))
+
+    def _connect(self) -> sa.Connection:
+        conn, self.one_statement = self._store().engine.connect(), False
+        if conn.dialect.name == 'sqlite':
+            try: self.one_statement = conn.exec_driver_sql("SELECT json_extract('[1]', '$[0]')").scalar() == 1
+            except sa.exc.DBAPIError: pass               # an SQLite built without JSON: rows through SQLAlchemy
+            finally: conn.rollback()
+        return conn
 
     def _write(self, items):
         rows = {}
-        for kind, r in items:
-            rows.setdefault(kind, []).append(r)           # inputs and outputs are plain JSON already (answers are built from floats)
-        with self._store().engine.begin() as conn:          # all or nothing: a failed batch is retried whole
-            for kind, rs in rows.items(): conn.execute(log_tables[kind].insert(), rs)
+        for kind, text in items: rows.setdefault(kind, []).append(text)
+        if self._conn is None: self._conn = self._connect()
+        try:
+            with self._conn.begin():                        # all or nothing: a failed batch is retried whole
+                for kind, texts in rows.items():
+                    if self.one_statement: self._conn.exec_driver_sql(_json_insert(kind), (f"[{','.join(texts)}]",))
+                    else: self._conn.execute(log_tables[kind].insert(), [log_row_values(kind, t) for t in texts])
+        except Exception:
+            conn, self._conn = self._conn, None              # the retry opens a fresh connection (the server may have restarted)
+            with contextlib.suppress(Exception): conn.close()
+            raise
 
     def _run(self):
         pending = []
         while not (self._stop.is_set() and not pending and self._q.empty()):
-            if not pending:
-                try: pending.append(self._q.get(timeout=0.05))
-                except queue.Empty: continue
+            if not pending and self._q.qsize() < self.batch: self._stop.wait(self.every)   # a put never wakes this thread
             while len(pending) < self.batch:
                 try: pending.append(self._q.get_nowait())
                 except queue.Empty: break
+            if not pending: continue
             try: self._write(pending)
             except Exception as e:                           # store down: keep the rows, try again
                 self.failed_attempts += 1; self.last_error = f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"
                 time.sleep(self.retry_seconds); continue
             for _ in pending: self._q.task_done()
             self.written += len(pending); pending = []
+        if self._conn is not None: self._conn.close()
 
 # %% ../nbs/96_api.ipynb #00000036
 @patch
@@ -575,19 +684,6 @@ def calibrate_pooled(serving: ServingModel, store: Store, states: StateCache, ro
         horizon += list(range(1, holdout + 1)); actual += list(ahead.total_revenue); predicted += list(f['revenue'])
     return ConformalIntervals().fit(np.array(horizon), np.array(actual), np.array(predicted))
 
-# %% ../nbs/96_api.ipynb #00000064
-_logger = logging.getLogger(__name__)
-
-def reader_store(store: Store) -> Store:
-    """For SQLite, a pooled engine that reads in autocommit: the store's own engine opens a new connection (and its pragmas) for
-    every use and begins every transaction IMMEDIATE, so a one-row read queued behind the log writer. In WAL mode a plain read sees
-    the last commit and never waits for a writer. Other databases: the store itself (already pooled)."""
-    if store.engine.dialect.name != 'sqlite': return store
-    engine = sa.create_engine(store.url, connect_args={'timeout': 30, 'check_same_thread': False}, pool_size=8, max_overflow=24,
-                              isolation_level='AUTOCOMMIT')
-    sa.event.listen(engine, 'connect', lambda dbapi_connection, _: dbapi_connection.execute('PRAGMA busy_timeout=30000'))
-    return Store(engine, store.url)
-
 # %% ../nbs/96_api.ipynb #5e771e00
 import gc
 
@@ -621,6 +717,12 @@ class Service:
     _calibrating: threading.Lock = field(default_factory=threading.Lock)
     pooled_slots: threading.BoundedSemaphore = field(default_factory=lambda: threading.BoundedSemaphore(2))
     pooled_intervals: dict = field(default_factory=dict)   # (model, store data) -> ranges calibrated for studios with no history
+    _id_prefix: str = field(default_factory=lambda: os.urandom(8).hex())   # 64 random bits: this process's answers
+    _ids: itertools.count = field(default_factory=itertools.count)
+
+    def new_id(self) -> str:
+        "An answer's id: 32 hex digits like a uuid4's, this process's random prefix and a counter (unique across processes and restarts)."
+        return f"{self._id_prefix}{next(self._ids):016x}"
 
     def __post_init__(self):
         if self.log is None: self.log = LogWriter(self.store)
@@ -662,13 +764,6 @@ class Service:
 class Busy(StudioRevenueError):
     "Too many expensive answers at once (HTTP 429, retry)."
 
-def _log_row(service: Service, serving: ServingModel, req: BaseModel, answer: dict, t0: float, version) -> dict:
-    "The log row of one answer (the columns of `log_answer`)."
-    base = answer.get('base_month') or (pd.Timestamp(answer['target_month']) - pd.DateOffset(months=req.target_months) if 'target_month' in answer else None)
-    return dict(studio_id=req.studio_id, data_source='store', model_version=answer['model_version'], model_ref=serving.ref, model_info=None,
-                inputs=req.model_dump(mode='json'), outputs=answer, latency_ms=1000 * (time.perf_counter() - t0), source='api',
-                base_month=pd.Timestamp(base).date() if base is not None else None, data_version=version)
-
 def forward_compute(service: Service, serving: ServingModel, state: StudioState, req: ForwardRequest) -> dict:
     "A forward answer through the coalescer (one model call for the misses that arrive together)."
     path = plan_path(state, req)
@@ -679,8 +774,22 @@ def forward_compute(service: Service, serving: ServingModel, state: StudioState,
 def inverse_compute(service: Service, serving: ServingModel, state: StudioState, req: InverseRequest) -> dict:
     return inverse_answer(serving, state.history, req)
 
-def answer_for(service: Service, kind: str, req: BaseModel, compute) -> dict:
-    "A cached or fresh answer for `req` with its own id, queued for the log exactly once."
+def _with_fields(text: str, **fields) -> str:
+    "A (non-empty) JSON object's text with `fields`, keys it does not have, added at its end: no parse and re-render of the answer."
+    return f"{text[:-1]},{json.dumps(fields, separators=(',', ':'))[1:]}"
+
+def _sent(service: Service, kind: str, req: BaseModel, inputs: dict, serving: ServingModel, text: str, hit: bool, t0: float,
+          version: int | None, base: pd.Timestamp, data_source: str = 'store') -> str:
+    "The answer as sent: the cached text with this request's own id and `cached`, queued for the log exactly once."
+    answer_id = service.new_id()
+    text = _with_fields(text, cached=hit, log_id=answer_id, **{'scenario_id' if kind == 'forecast' else 'optimization_id': answer_id})
+    service.log.put(kind, dict(studio_id=req.studio_id, data_source=data_source, model_version=serving.version, model_ref=serving.ref,
+                               model_info=None, inputs=inputs, outputs=text, latency_ms=1000 * (time.perf_counter() - t0), source='api',
+                               base_month=base.date(), data_version=version))
+    return text
+
+def answer_text(service: Service, kind: str, req: BaseModel, compute) -> str:
+    "A cached or fresh answer for `req` as the JSON text sent, with its own id, queued for the log exactly once."
     t0 = time.perf_counter()
     serving, store = service.serving, service.reader()
     try: version = data_version(store, req.studio_id)
@@ -691,27 +800,42 @@ def answer_for(service: Service, kind: str, req: BaseModel, compute) -> dict:
                                      f"its type the request needs {', '.join(missing)}") from None
         return _pooled_answer(service, serving, store, req, t0)
     state = service.states.get(serving, store, req.studio_id, version, req.base_month)
-    key = cache_key(kind, req.model_dump(mode='json'), serving.cache_tag, state.version)
-    answer, hit = service.cache.get_or_compute(key, lambda: compute(service, serving, state, req))
-    answer_id = uuid.uuid4().hex
-    answer = dict(answer, cached=hit, log_id=answer_id, **{'scenario_id' if kind == 'forecast' else 'optimization_id': answer_id})
-    service.log.put(kind, _log_row(service, serving, req, answer, t0, state.version))
-    return answer
+    inputs = req.model_dump(mode='json')
+    text, hit = service.cache.get_or_compute(cache_key(kind, inputs, serving.cache_tag, state.version),
+                                             lambda: compute(service, serving, state, req))
+    return _sent(service, kind, req, inputs, serving, text, hit, t0, state.version, state.base)
+
+def answer_for(service: Service, kind: str, req: BaseModel, compute) -> dict:
+    "`answer_text` as a dict, for what builds on an answer (a saved scenario, insights)."
+    return json.loads(answer_text(service, kind, req, compute))
+
+def cached_answer(service: Service, kind: str, req: BaseModel) -> str | None:
+    """`answer_text` for a cache hit, made without waiting on anything so that it can run on the event loop: the SQLite version read
+    never waits for a lock, the state and the answer are in memory. None for everything else (a miss, a studio the store does not
+    know, a locked or missing file, PostgreSQL, Redis): `answer_text` answers it in a worker thread, errors included."""
+    t0 = time.perf_counter()
+    serving, store = service.serving, service._reader
+    if serving is None or service.cache.kind != 'in-process' or not (isinstance(store, ReaderStore) and store.path): return None
+    try: row = store.version_row(req.studio_id, wait=False)
+    except sqlite3.Error: return None
+    if row is None or (state := service.states.peek(serving, req.studio_id, int(row[0]), req.base_month)) is None: return None
+    inputs = req.model_dump(mode='json')
+    if (text := service.cache.get(cache_key(kind, inputs, serving.cache_tag, state.version))) is None: return None
+    return _sent(service, kind, req, inputs, serving, text, True, t0, state.version, state.base)
 
 
-def _pooled_answer(service: Service, serving: ServingModel, store: Store, req: ForwardRequest, t0: float) -> dict:
+def _pooled_answer(service: Service, serving: ServingModel, store: Store, req: ForwardRequest, t0: float) -> str:
     "A studio with no history: cached under the data versions of every studio the profile may pool (any ingest changes them)."
     roster = studio_roster(store)
-    key = cache_key('forecast-pooled', req.model_dump(mode='json'), serving.cache_tag, list(zip(roster.studio_id, roster.data_version.astype(int).tolist())))
+    inputs = req.model_dump(mode='json')
+    key = cache_key('forecast-pooled', inputs, serving.cache_tag, list(zip(roster.studio_id, roster.data_version.astype(int).tolist())))
     def compute():   # at most two at once: a flood of them must not take every worker thread from the other endpoints
         if not service.pooled_slots.acquire(timeout=15): raise Busy("answers for studios with no history are busy; retry in a few seconds")
         try: return pooled_compute(service, serving, store, roster, req)
         finally: service.pooled_slots.release()
-    answer, hit = service.cache.get_or_compute(key, compute)
-    answer_id = uuid.uuid4().hex
-    answer = dict(answer, cached=hit, log_id=answer_id, scenario_id=answer_id)
-    service.log.put('forecast', _log_row(service, serving, req, answer, t0, None) | dict(data_source='request'))
-    return answer
+    text, hit = service.cache.get_or_compute(key, compute)
+    base = pd.Timestamp(json.loads(text)['base_month'])
+    return _sent(service, 'forecast', req, inputs, serving, text, hit, t0, None, base, data_source='request')
 
 # %% ../nbs/96_api.ipynb #00000053
 def _needs_for_pooled(req: ForwardRequest) -> list[str]:
@@ -853,6 +977,46 @@ class Guard:
             counts[500] = counts.get(500, 0) + 1
             raise
 
+# %% ../nbs/96_api.ipynb #00000065
+def _json_body(scope) -> bool:
+    "Whether the request says its body is JSON (`application/json`, any parameters), as FastAPI then parses it."
+    for name, value in scope['headers']:
+        if name == b'content-type': return value.split(b';')[0].strip().lower() == b'application/json'
+    return False
+
+class CacheHits:
+    """Plain ASGI middleware, inside `Guard`: a forward or inverse request whose answer is cached is answered here, before FastAPI's
+    routing, dependency solving and exception layers, which cost more than the hit itself. The body is checked by the endpoint's
+    own model, as FastAPI checks it; anything else (a miss, a body breaking a rule, another content type) goes on to FastAPI
+    with the body as read."""
+    ROUTES = {'/api/v1/predict/forward': ('forecast', ForwardRequest), '/api/v1/predict/inverse': ('goal_seek', InverseRequest)}
+
+    def __init__(self, app, service): self.app, self.service = app, service
+
+    async def __call__(self, scope, receive, send):
+        route = self.ROUTES.get(scope['path']) if scope['type'] == 'http' and scope['method'] == 'POST' else None
+        if route is None or not _json_body(scope): return await self.app(scope, receive, send)
+        body, more = b'', True
+        while more:
+            m = await receive()
+            if m['type'] == 'http.disconnect': return
+            body += m.get('body', b''); more = m.get('more_body', False)
+        kind, model = route
+        try: text = cached_answer(self.service, kind, model.model_validate(json.loads(body)))
+        except ValueError: text = None                   # not JSON, or a rule broken: FastAPI answers it (422)
+        if text is not None:
+            out = text.encode()
+            await send(dict(type='http.response.start', status=200,
+                            headers=[(b'content-type', b'application/json'), (b'content-length', b'%d' % len(out))]))
+            return await send(dict(type='http.response.body', body=out))
+        replayed = False
+        async def replay():
+            nonlocal replayed
+            if replayed: return await receive()
+            replayed = True
+            return dict(type='http.request', body=body, more_body=False)
+        await self.app(scope, replay, send)
+
 # %% ../nbs/96_api.ipynb #00000063
 def add_docs(app: FastAPI):
     """Swagger UI 5 at /docs from the swagger-ui-py package's files, served by the API itself: the page renders with no internet
@@ -895,6 +1059,7 @@ def create_app(model_ref: str | Path | None = None, # a model directory or model
                   description='What-if forecasts and goal seek for fitness studios (docs/contract.md §4).')
     app.state.service = service
     add_error_handlers(app)
+    app.add_middleware(CacheHits, service=service)      # added first: it runs inside Guard (token, body size, counts)
     app.add_middleware(Guard, service=service, max_body=max_body, token=token or os.environ.get('STUDIO_REVENUE_API_TOKEN'))
     origins = cors_origins or [o for o in os.environ.get('STUDIO_REVENUE_CORS_ORIGINS', '').split(',') if o.strip()]
     if origins:
@@ -914,21 +1079,16 @@ def _poll(service: Service, every: float, stop: threading.Event):
         except Exception as e: logging.getLogger(__name__).warning(f"champion poll: {e}")
 
 # %% ../nbs/96_api.ipynb #0000001c
-def _finite(x):
-    "Non-finite floats (a goal seek's ratio for a target of 5e-324, say) as null: JSON has no inf or NaN."
-    if isinstance(x, float): return x if math.isfinite(x) else None
-    if isinstance(x, dict): return {k: _finite(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)): return [_finite(v) for v in x]
-    return x
+from fastapi.responses import Response
 
 class _JSON(JSONResponse):
     "An answer already made of plain values, rendered without FastAPI's re-validation; inf and NaN become null."
-    def render(self, content) -> bytes:
-        try: return json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(',', ':')).encode()
-        except ValueError: return json.dumps(_finite(content), ensure_ascii=False, allow_nan=False, separators=(',', ':')).encode()
+    def render(self, content) -> bytes: return answer_json(content).encode()
+
+def _text(text: str) -> Response: return Response(text, media_type='application/json')
 
 def add_routes(app: FastAPI, service: Service):
-    "The endpoints (plain `def`: the work is CPU-bound and runs in the thread pool). Answers are returned as ready JSON."
+    "The endpoints (plain `def`: the work is CPU-bound and runs in the thread pool; cache hits never reach them, see `CacheHits`)."
     @app.get('/api/v1/health')
     def health() -> dict:
         try: service.store(); store = dict(reachable=True, url=safe_url(service.store().url))
@@ -940,12 +1100,10 @@ def add_routes(app: FastAPI, service: Service):
                     responses={str(k): v for k, v in sorted(service.responses.items())})
 
     @app.post('/api/v1/predict/forward', response_model=ForwardAnswer)
-    def forward(req: ForwardRequest):
-        return _JSON(answer_for(service, 'forecast', req, forward_compute))
+    def forward(req: ForwardRequest): return _text(answer_text(service, 'forecast', req, forward_compute))
 
     @app.post('/api/v1/predict/inverse', response_model=InverseAnswer)
-    def inverse(req: InverseRequest):
-        return _JSON(answer_for(service, 'goal_seek', req, inverse_compute))
+    def inverse(req: InverseRequest): return _text(answer_text(service, 'goal_seek', req, inverse_compute))
 
     @app.post('/api/v1/predict/batch', response_model=BatchAnswer)
     def batch(req: BatchRequest):
@@ -953,7 +1111,7 @@ def add_routes(app: FastAPI, service: Service):
         results, versions = batch_forward(service, serving, req)
         ms = 1000 * (time.perf_counter() - t0) / len(results)
         for it, r, v in zip(req.items, results, versions):
-            r['log_id'] = uuid.uuid4().hex
+            r['log_id'] = service.new_id()
             service.log.put('forecast', dict(studio_id=it.studio_id, data_source='store', model_version=serving.version, model_ref=serving.ref,
                                              model_info=None, inputs=it.model_dump(mode='json'), outputs=r, latency_ms=ms, source='api',
                                              base_month=pd.Timestamp(r['base_month']).date(), data_version=v))

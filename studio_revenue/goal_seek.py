@@ -243,9 +243,9 @@ def _bookable_every_month(plan, visits, box, fill_now, i_c, i_a, enough):
     out[i_a] = min(plan[i_a], max(box.low.iloc[i_a], fill_now, fill))  # never below today's fill, which members did book
     return out if enough(out) or not enough(plan) else plan
 
-def _outside_support(model, studio_history, plan, current, H, members_now=None) -> list[dict]:
-    "Levers the plan moves where fewer than SUPPORT_MIN of training studio-months are near (`levers_below_support`)."
-    s = model.predict_paths(studio_history, _held(plan, H), members_now)['support'][0, H - 1]
+def _outside_support(model, ctx, plan, current, H, members_now=None) -> list[dict]:
+    "Levers the plan moves where fewer than SUPPORT_MIN of training studio-months are near (`levers_below_support`); `ctx`: the studio's `last_context`."
+    s = model.score_contexts([ctx], _held(plan, H), [members_now])['support'][0, H - 1]
     moved = {n: abs(plan[i] - current[i]) > 1e-12 for i, n in enumerate(LEVER_NAMES)}
     at = {n: i for i, n in enumerate(LEVER_NAMES)}
     return [dict(lever=n, value=round(float(plan[at[n]]), 6), support=round(float(s[at[n]]), 4))
@@ -496,12 +496,12 @@ class _Seek:
         self.cur, self.low, self.high = (self.box[c].to_numpy(float) for c in ('current', 'low', 'high'))
         self.need = self.target if self.q is None else self.target / (1 + self.q)  # the point forecast a plan must reach
         self.free = [i for i in range(len(LEVER_NAMES)) if self.high[i] > self.low[i] + 1e-12]  # levers the box lets move
-        self.context = self.model.last_context(self.history)  # built once: the search scores many batches of plans
+        self.ctx = self.model.last_context(self.history)  # what every plan is projected from: computed once, not per call
 
     def paths(self, plans: np.ndarray) -> np.ndarray:
-        "Predicted revenue (plans, H) of held plans, in one call (as `_revenue` gives)."
-        paths = _held(plans, self.H)
-        return self.model.score_contexts([self.context] * len(paths), paths, [self.members] * len(paths))['revenue']
+        "Predicted revenue (plans, H) of held plans, in one call: `_revenue` without recomputing the studio's context."
+        held = _held(plans, self.H)
+        return self.model.score_contexts([self.ctx] * len(held), held, [self.members] * len(held))['revenue']
 
     def revenue_at(self, plans: np.ndarray) -> np.ndarray: return self.paths(plans)[:, self.H - 1]
     def effort_of(self, plans: np.ndarray) -> np.ndarray: return _effort(plans, self.cur, self.per_unit)
@@ -611,7 +611,7 @@ def _answer(s: _Seek, found: _Found, reports: list[dict], probability: float | N
         lowered = ', '.join(n for n in found.forced if s.low[LEVER_NAMES.index(n)] < s.cur[LEVER_NAMES.index(n)])
         notes.append(f"the bounds lower {lowered}, so the plan is predicted to bring less than changing nothing "
                      f"({best['achievable_revenue']:,.2f} against {out['baseline_revenue']:,.2f})")
-    out['outside_support'] = _outside_support(s.model, s.history, found.plans[0], s.cur, H, s.members)
+    out['outside_support'] = _outside_support(s.model, s.ctx, found.plans[0], s.cur, H, s.members)
     if out['outside_support']:
         notes.append("the plan moves " + ', '.join(f"{d['lever']} to {d['value']:g}" for d in out['outside_support'])
                      + f" — outside the data the model learned from (fewer than {SUPPORT_MIN:.0%} of training studio-months are near):"

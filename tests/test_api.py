@@ -140,6 +140,7 @@ def test_original_example_studio_with_no_history(server, world):
 
 
 def test_every_answer_logged_exactly_once(server):
+    settled(server)                                          # earlier tests' answers may still be queued for the log
     before = Counter(logged_ids())
     ids = [server.http.post('/api/v1/predict/forward', json={**FORWARD_EXAMPLE, 'projection_months': 2, 'levers': {'upsell_rate': 0.3}}).json()
            for _ in range(3)]
@@ -168,6 +169,22 @@ def test_logged_exactly_once_under_concurrency_and_at_shutdown(world):
     finally: s.stop()                                       # SIGTERM right after the last answer: the writer drains on shutdown
     assert len(answered) == 16 * 30 + 240 and len(set(answered)) == len(answered)
     assert Counter(logged_ids()) - before == Counter(answered)
+
+
+def test_cache_hits_are_the_endpoints_answers_and_keep_its_rules(server):
+    "A cached answer is sent by the CacheHits middleware, before FastAPI: the endpoint's answer under its own id, and FastAPI's 422s for the rest."
+    url, body = '/api/v1/predict/forward', {**FORWARD_EXAMPLE, 'levers': {'upsell_rate': 0.31}}
+    first = server.http.post(url, json=body).json()
+    again = server.http.post(url, content=json.dumps(body), headers={'content-type': 'application/json; charset=utf-8'})
+    assert again.status_code == 200 and again.headers['content-type'] == 'application/json', again.text
+    same = lambda a: {k: v for k, v in a.items() if k not in ('cached', 'log_id', 'scenario_id')}
+    assert (first['cached'], again.json()['cached']) == (False, True) and same(again.json()) == same(first)
+    assert again.json()['log_id'] == again.json()['scenario_id'] != first['log_id']
+    for extra in ({'projection_months': 3, 'extra': 1}, {'interval': 2}):         # the cached body with a rule broken
+        r = server.http.post(url, json={**body, **extra})
+        assert r.status_code == 422 and r.json()['problems'], r.text
+    assert server.http.post(url, content=json.dumps(body), headers={'content-type': 'text/plain'}).status_code == 422
+    assert server.http.post(url, content=b'{"studio_id": "s-001",', headers={'content-type': 'application/json'}).status_code == 422
 
 
 @pytest.mark.parametrize('body, status, words', [
@@ -241,6 +258,7 @@ def test_token_and_cors_off(world):
         assert s.http.post('/api/v1/predict/forward', json=FORWARD_EXAMPLE).status_code == 401
         ok = s.http.post('/api/v1/predict/forward', json=FORWARD_EXAMPLE, headers={'Authorization': 'Bearer sekret'})
         assert ok.status_code == 200
+        assert s.http.post('/api/v1/predict/forward', json=FORWARD_EXAMPLE).status_code == 401     # cached now: still the token first
         pre = s.http.options('/api/v1/predict/forward', headers={'Origin': 'http://evil.example', 'Access-Control-Request-Method': 'POST'})
         assert 'access-control-allow-origin' not in pre.headers
     finally: s.stop()
@@ -294,6 +312,7 @@ def test_redis_cache_shared_and_never_stale(world, redis_url, tmp_path):
 def test_batch_matches_forward_and_logs_each_plan_once(server):
     plans = [{'avg_ticket_price': p} for p in (120, 150, 180)] + [{'upsell_rate': [0.1, 0.2, 0.3]}]
     items = [{'studio_id': s, 'base_month': '2024-06', 'projection_months': 3, 'levers': p} for s in ('s-001', 's-006') for p in plans]
+    settled(server)
     before = Counter(logged_ids())
     r = server.http.post('/api/v1/predict/batch', json={'items': items})
     assert r.status_code == 200, r.text

@@ -200,3 +200,36 @@ def test_monitor_after_one_simulated_month_matches_by_hand(url):
     assert report['scored'] == 12 and list(report['by_version']['v1']) == [1]   # month 2 has not arrived: not scored
     assert report['by_version']['v1'][1]['mape'] == pytest.approx(by_hand.loc[1, 'mape'], abs=1e-4)
     assert report['by_version']['v1'][1]['coverage'] == pytest.approx(by_hand.loc[1, 'cov'], abs=1e-4)
+
+
+def test_api_answer_log_and_data_version_on_both_back_ends(url):
+    """The API's answer log (rows made into JSON text on the request thread, then one INSERT per batch on SQLite or SQLAlchemy
+    rows on PostgreSQL) reads back exactly as `log_answer` writes; the API's data-version read (a raw sqlite3 connection per
+    thread on SQLite, SQLAlchemy on PostgreSQL) gives the store's version and sees an ingest at once."""
+    import datetime as dt
+    from studio_revenue.api import LogWriter, reader_store, data_version, answer_json, UnknownStudio
+    store = open_store(url)
+    panel = generate_panel(3, 30, seed=5).history
+    ingest(store, panel)
+    answer = {'log_id': 'both-back-ends', 'total': 1.5, 'note': 'ünïcode "quoted" \\ back', 'none': None, 'months': [{'m': '2024-07-01'}]}
+    when = dt.datetime(2024, 7, 1, 12, 30, 5, 123456, tzinfo=dt.timezone.utc)
+    row = dict(studio_id='s-002', data_source='store', model_version='1', model_ref='models:/x/1', model_info=None, inputs={'i': 1},
+               outputs=answer, latency_ms=2.5, source='api', base_month=dt.date(2024, 6, 1), data_version=1, created_at=when)
+    w = LogWriter(lambda: store)
+    w.put('forecast', row); w.put('forecast', row | {'outputs': answer_json(answer)})
+    assert w.close() == 0 and w.one_statement == (store.engine.dialect.name == 'sqlite')
+    log_answer(store, 'forecast', 's-002', inputs={'i': 1}, outputs=answer, latency_ms=2.5, model_version='1', model_ref='models:/x/1',
+               base_month='2024-06-01', source='api')
+    got = [r for r in logged_answers(store).to_dict('records') if r['outputs'].get('log_id') == 'both-back-ends']
+    assert len(got) == 3
+    utc = lambda t: t.tz_localize('UTC') if t.tz is None else t.tz_convert('UTC')     # SQLite keeps UTC without a zone
+    assert [utc(pd.Timestamp(r['created_at'])) for r in got[:2]] == [pd.Timestamp(when)] * 2
+    rest = [{k: v for k, v in r.items() if k not in ('id', 'created_at')} for r in got]
+    assert rest[1:] == rest[:1] * 2, rest
+    reader = reader_store(store)
+    assert data_version(reader, 's-003') == 1
+    with pytest.raises(UnknownStudio): data_version(reader, 'nobody')
+    fix = panel[panel.studio_id == 's-003'].copy()
+    fix.loc[fix.index[-1], 'total_members'] += 5
+    ingest(store, fix)
+    assert data_version(reader, 's-003') == 2
