@@ -11,7 +11,7 @@ from .core import StudioRevenueError
 
 # %% auto #0
 __all__ = ['STORE_FILE', 'HEAD', 'VERSION_TABLE', 'BUSY_TIMEOUT_MS', 'SQLITE_PRAGMAS', 'LOG_TABLES', 'JSON_FIELDS',
-           'project_home', 'store_url', 'sqlite_file', 'jsonable', 'answer_row', 'quick_log']
+           'project_home', 'store_url', 'sqlite_file', 'jsonable', 'answer_row', 'sqlite_time', 'quick_log']
 
 # %% ../nbs/91_answer_log.ipynb #al000006
 STORE_FILE = 'studio_store.db'
@@ -59,11 +59,13 @@ def answer_row(kind: str, # 'forecast', 'goal_seek' or 'scenario'
                 **({'name': name} if kind == 'scenario' else {}))
 
 # %% ../nbs/91_answer_log.ipynb #al000012
-def _sqlite_value(field: str, value):
-    if field in JSON_FIELDS: return json.dumps(value)
-    if isinstance(value, dt.datetime): return f"{value:%Y-%m-%d %H:%M:%S}.{value.microsecond:06d}"
-    if isinstance(value, dt.date): return value.isoformat()
-    return value
+def sqlite_time(value):
+    "A time or day as SQLAlchemy stores it in SQLite (`YYYY-MM-DD HH:MM:SS.ffffff`, UTC; `YYYY-MM-DD`); else the value."
+    if isinstance(value, dt.datetime):
+        return f"{value.astimezone(dt.timezone.utc) if value.tzinfo else value:%Y-%m-%d %H:%M:%S.%f}"
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+def _sqlite_value(field: str, value): return json.dumps(value) if field in JSON_FIELDS else sqlite_time(value)
 
 def quick_log(url: str, kind: str, row: dict) -> int | None:
     "Write `row` (`answer_row`) to the SQLite store at `url`; its id, or None (nothing written) where the store must."

@@ -295,9 +295,9 @@ def reader_store(store: Store) -> Store:
     every use and begins every transaction IMMEDIATE, so a one-row read queued behind the log writer. In WAL mode a plain read sees
     the last commit and never waits for a writer. Other databases: the store itself (already pooled)."""
     if store.engine.dialect.name != 'sqlite': return store
-    engine = sa.create_engine(store.url, connect_args={'timeout': 30, 'check_same_thread': False}, pool_size=8, max_overflow=24,
-                              isolation_level='AUTOCOMMIT')
-    sa.event.listen(engine, 'connect', lambda dbapi_connection, _: dbapi_connection.execute('PRAGMA busy_timeout=30000'))
+    engine = sa.create_engine(store.url, connect_args={'timeout': BUSY_TIMEOUT_MS / 1000, 'check_same_thread': False},
+                              pool_size=8, max_overflow=24, isolation_level='AUTOCOMMIT')
+    sa.event.listen(engine, 'connect', lambda dbapi_connection, _: dbapi_connection.execute(f'PRAGMA busy_timeout={BUSY_TIMEOUT_MS}'))
     database = store.engine.url.database
     return ReaderStore(engine, store.url, database if database and database != ':memory:' else None)
 
@@ -513,6 +513,7 @@ class Coalescer:
 
 # %% ../nbs/96_api.ipynb #00000035
 from .store import log_tables, jsonable
+from .answer_log import sqlite_time
 import contextlib
 import datetime as dt
 
@@ -529,9 +530,7 @@ def log_row_json(kind: str, row: dict) -> str:
     for name, form in _log_columns(kind):
         v = row.get(name)
         if form == 'json': v = v if isinstance(v, str) else answer_json(v)
-        elif v is None: pass
-        elif form == 'when': v = f"{v.astimezone(dt.timezone.utc) if v.tzinfo else v:%Y-%m-%d %H:%M:%S.%f}"
-        elif form == 'day': v = f"{v:%Y-%m-%d}"
+        elif form in ('when', 'day'): v = sqlite_time(v)
         values.append(v)
     return json.dumps(values)
 
