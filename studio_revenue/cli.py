@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 from . import __version__
-from .core import lazy_module, StudioRevenueError, DataContractError, load_history, summarise_history, find_project_root
-from .core import (parse_number, number_problem, parse_json_argument, parse_month, show_value, claim_output, temp_path, publish, clean_stale_temps,
-                                 apply_umask, CONTRACT_DOC, MAX_COUNT, MAX_MONEY, did_you_mean)
+from .core import (
+    lazy_module, StudioRevenueError, DataContractError, load_history, summarise_history, find_project_root)
+from .core import (
+    parse_number, number_problem, parse_json_argument, parse_month, show_value, claim_output, temp_path, publish,
+    clean_stale_temps, apply_umask, CONTRACT_DOC, MAX_COUNT, MAX_MONEY, did_you_mean)
 np, pd = lazy_module('numpy'), lazy_module('pandas')
 # The modelling stack (pandas, XGBoost, LightGBM, MLflow, OpenAI…) is imported inside the commands that use it, so
 # `--help`, argument errors and `validate` start at once. `train`'s help quotes the ensemble's default held-out span:
@@ -116,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
             if as_json: _emit({'error': why}, True)
             return 2
         traceback.print_exc(file=sys.stderr)
-        print(f"internal error ({type(e).__name__}): {e}. This is a bug in studio_revenue, not in your input.", file=sys.stderr)
+        print(f"internal error ({type(e).__name__}): {e}. This is a bug in studio_revenue, not in your input.",
+              file=sys.stderr)
         if as_json: _emit({'error': f'internal error ({type(e).__name__}): {e}'}, True)
         return 1
     _emit(result, as_json, cmd.render)
@@ -144,7 +147,8 @@ class _Heartbeat(logging.Filter):
         t0 = time.monotonic()
         while not self.done.wait(min(self.every, 1.0)):
             if time.monotonic() - self.last >= self.every:
-                print(f"  … still working ({time.monotonic() - t0:.0f} s; last step: {self.message})", file=sys.stderr, flush=True)
+                print(f"  … still working ({time.monotonic() - t0:.0f} s; last step: {self.message})",
+                      file=sys.stderr, flush=True)
                 self.last = time.monotonic()
     def __enter__(self):
         if self.enabled:
@@ -166,17 +170,21 @@ def _user_os_error(e: Exception) -> str | None:
 def output_path(path: str | Path, overwrite: bool, what: str = '--out') -> Path:
     "Check that `path` may be written: refuse an existing file without `overwrite`; create its folder."
     path = Path(path)
-    if path.is_dir(): raise StudioRevenueError(f"{what} {path} is a folder; give a file name such as {path / 'panel.csv'}")
+    if path.is_dir():
+        raise StudioRevenueError(f"{what} {path} is a folder; give a file name such as {path / 'panel.csv'}")
     if path.exists() and not overwrite:
         raise StudioRevenueError(f"{what} {path} already exists; pass --overwrite to replace it or choose another name")
     try: path.parent.mkdir(parents=True, exist_ok=True)
-    except (FileExistsError, NotADirectoryError): raise StudioRevenueError(f"{what} {path}: a part of the path is a file, not a folder") from None
+    except (FileExistsError, NotADirectoryError):
+        raise StudioRevenueError(f"{what} {path}: a part of the path is a file, not a folder") from None
     return path
 
 def write_table(frame: pd.DataFrame, path: Path, overwrite: bool = False):
-    "Write a table as CSV or Parquet (by suffix) through a temporary file, published without replacing anything unless `overwrite`."
+    ("Write a table as CSV or Parquet (by suffix) through a temporary file, published without replacing anything "
+     "unless `overwrite`.")
     suffix = path.suffix.lower()
-    if suffix not in ('.csv', '.parquet', '.pq'): raise StudioRevenueError(f"--out {path}: use a .csv or .parquet file name")
+    if suffix not in ('.csv', '.parquet', '.pq'):
+        raise StudioRevenueError(f"--out {path}: use a .csv or .parquet file name")
     with claim_output(path):
         clean_stale_temps(path)
         tmp = temp_path(path)
@@ -194,14 +202,17 @@ def write_table(frame: pd.DataFrame, path: Path, overwrite: bool = False):
          arg('--seed', type=whole, default=0, help='random seed (default 0)'),
          arg('--start', default='2020-01', help='first month, YYYY-MM (default 2020-01)'),
          arg('--shock-month', type=whole, default=None, help='1-based month of a COVID-like shock (default: none)'),
-         arg('--no-noise', action='store_true', help='switch the irreducible noise off (the history then equals project())'),
-         arg('--seed-compatible', action='store_true', help="one studio in the seed generator's shape (month_year, COVID month 36)"),
+         arg('--no-noise', action='store_true',
+             help='switch the irreducible noise off (the history then equals project())'),
+         arg('--seed-compatible', action='store_true',
+             help="one studio in the seed generator's shape (month_year, COVID month 36)"),
          arg('--overwrite', action='store_true', help='replace --out if it exists'))
 def generate(out, studios, months, seed, start, shock_month, no_noise, seed_compatible, overwrite):
     "Write a synthetic panel."
     from studio_revenue.simulate import generate_panel, generate_seed_compatible
     path = output_path(out, overwrite)
-    if studios > 20_000: raise StudioRevenueError(f"--studios must be at most 20,000 (a large franchise), got {studios:,}")
+    if studios > 20_000:
+        raise StudioRevenueError(f"--studios must be at most 20,000 (a large franchise), got {studios:,}")
     if seed < 0: raise StudioRevenueError(f"--seed must be ≥ 0, got {seed}")
     if not 2 <= months <= 600: raise StudioRevenueError(f"--months must be between 2 and 600, got {months}")
     if parse_month(start, '--start') + pd.DateOffset(months=months) > pd.Timestamp('2200-01-01'):
@@ -215,7 +226,8 @@ def generate(out, studios, months, seed, start, shock_month, no_noise, seed_comp
     month_col = 'month_year' if seed_compatible else 'month'
     return dict(out=str(path), mode='seed-compatible' if seed_compatible else 'panel', rows=len(panel.history),
                 studios=len(panel.profiles), months=int(panel.history[month_col].nunique()),
-                first_month=f"{panel.history[month_col].min():%Y-%m-%d}", last_month=f"{panel.history[month_col].max():%Y-%m-%d}",
+                first_month=f"{panel.history[month_col].min():%Y-%m-%d}",
+                last_month=f"{panel.history[month_col].max():%Y-%m-%d}",
                 noise=panel.noise, seed=seed, seconds=round(time.perf_counter() - t0, 3))
 
 def _render_validate(r: dict) -> str:
@@ -223,10 +235,12 @@ def _render_validate(r: dict) -> str:
              f"{r['first_month'][:7]} to {r['last_month'][:7]}"]
     lines += [f"note: {n}" for n in r['notes']]
     lines.append(f"revenue in the last month, all studios: {r['total_revenue_last_month']:,.0f}; "
-                 f"median studio-month {r['median_monthly_revenue']:,.0f}; median retention {r['median_retention']:.3f}")
+                 f"median studio-month {r['median_monthly_revenue']:,.0f}; "
+                 f"median retention {r['median_retention']:.3f}")
     table = pd.DataFrame(r['by_studio_type']).T
     lines.append(table.to_string(formatters={'studios': '{:.0f}'.format, 'mean_monthly_revenue': '{:,.0f}'.format,
-                                             'mean_members': '{:,.0f}'.format, 'mean_retention': '{:.3f}'.format, 'mean_price': '{:,.2f}'.format}))
+                                             'mean_members': '{:,.0f}'.format, 'mean_retention': '{:.3f}'.format,
+                                             'mean_price': '{:,.2f}'.format}))
     return '\n'.join(lines)
 
 @command(f'check a data file against the data contract ({CONTRACT_DOC} §1)',
@@ -240,8 +254,9 @@ def validate(data):
 # %% ../nbs/99_cli.ipynb #e6b20c48
 import contextlib
 SCHEDULER_ARG = arg('--scheduler', default=None,
-                    help="run on Dask, partitioned by studio: a scheduler address (tcp://HOST:8786), 'local' for a cluster on "
-                         "this machine (default: $DASK_SCHEDULER_ADDRESS when set, else this process)")
+                    help="run on Dask, partitioned by studio: a scheduler address (tcp://HOST:8786), "
+                         "'local' for a cluster on this machine "
+                         "(default: $DASK_SCHEDULER_ADDRESS when set, else this process)")
 
 @contextlib.contextmanager
 def _dask(scheduler: str):
@@ -258,7 +273,8 @@ def _dask(scheduler: str):
         if cluster is not None: cluster.close()
 
 # %% ../nbs/99_cli.ipynb #ac811820
-MODEL_HELP = 'a model directory made by `train`, or a registry reference: models:/studio_revenue@champion, models:/studio_revenue/3'
+MODEL_HELP = ('a model directory made by `train`, or a registry reference: models:/studio_revenue@champion, '
+              'models:/studio_revenue/3')
 
 def model_arg():
     "The --model-dir option (alias --model): a directory or a models:/ registry reference."
@@ -280,22 +296,31 @@ def json_argument(value: str | None, name: str):
 # %% ../nbs/99_cli.ipynb #86ed9914
 def _render_train(r: dict) -> str:
     v = r['validation_mape_by_horizon']
-    reg = f"registered as {r['registered_model']} version {r['registered_version']}{' (champion)' if r.get('champion') else ''}\n" if r.get('registered_version') else ''
-    return (f"trained on {r['rows']:,} rows from {r['studios']} studios ({r['first_month'][:7]} to {r['last_month'][:7]}) in {r['seconds']:.1f} s, parameters: {r['params_source']}\n"
+    reg = (f"registered as {r['registered_model']} version {r['registered_version']}"
+           f"{' (champion)' if r.get('champion') else ''}\n"
+           if r.get('registered_version') else '')
+    return (f"trained on {r['rows']:,} rows from {r['studios']} studios "
+            f"({r['first_month'][:7]} to {r['last_month'][:7]}) in {r['seconds']:.1f} s, "
+            f"parameters: {r['params_source']}\n"
             f"saved to {r['model_dir']}; ensemble weights {r['weights']}\n" + reg +
-            f"validation MAPE % by horizon (targets {r['validation_months']}, learners fitted on earlier months): " + ', '.join(f"h{h}={x:.2f}" for h, x in v.items()))
+            f"validation MAPE % by horizon (targets {r['validation_months']}, learners fitted on earlier months): "
+            + ', '.join(f"h{h}={x:.2f}" for h, x in v.items()))
 
 @command('train the ensemble on every studio in a data file and save it',
          arg('--data', required=True, help='CSV or Parquet file of monthly studio data'),
          arg('--model-dir', required=True, help='directory to save the model to'),
          arg('--until', default=None, help='train on months up to and including this one, YYYY-MM (default: all)'),
          arg('--validation-months', type=whole, default=None,
-             help=f'months at the end held out to weight the ensemble and calibrate the ranges (default {DEFAULT_VALIDATION_MONTHS}, fewer down to '
+             help=f'months at the end held out to weight the ensemble and calibrate the ranges '
+                  f'(default {DEFAULT_VALIDATION_MONTHS}, fewer down to '
                   f'{MIN_VALIDATION_MONTHS} when the history is short)'),
-         arg('--params', default=None, help='learner parameters, JSON file or inline JSON (default: tuning/best_params.json if `tune` has run, else the defaults)'),
+         arg('--params', default=None,
+             help='learner parameters, JSON file or inline JSON '
+                  '(default: tuning/best_params.json if `tune` has run, else the defaults)'),
          arg('--default-params', action='store_true', help='ignore tuned parameters and use the defaults'),
          arg('--promote', action='store_true', help="point the registry alias 'champion' at the new version"),
-         arg('--overwrite', action='store_true', help='replace --model-dir if it holds a studio_revenue model and nothing else'),
+         arg('--overwrite', action='store_true',
+             help='replace --model-dir if it holds a studio_revenue model and nothing else'),
          render=_render_train)
 def train(data, model_dir, until, validation_months, params, default_params, promote, overwrite):
     "Train and save a model."
@@ -305,14 +330,17 @@ def train(data, model_dir, until, validation_months, params, default_params, pro
     target = Path(model_dir)
     check_replaceable(target, overwrite, '--model-dir')
     if validation_months is not None and not MIN_VALIDATION_MONTHS <= validation_months <= 36:
-        raise StudioRevenueError(f"--validation-months must be between {MIN_VALIDATION_MONTHS} and 36, got {validation_months}")
+        raise StudioRevenueError(f"--validation-months must be between {MIN_VALIDATION_MONTHS} and 36, "
+                                 f"got {validation_months}")
     if promote and not tracking_enabled(target):
-        raise StudioRevenueError(f"--promote needs the model registry: keep --model-dir inside the studio_revenue project or set MLFLOW_TRACKING_URI")
+        raise StudioRevenueError(f"--promote needs the model registry: keep --model-dir inside the studio_revenue "
+                                 f"project or set MLFLOW_TRACKING_URI")
     learner_params, source = _learner_params(params, default_params)
     history = load_history(data)
     if until is not None:
         last = parse_month(until, '--until')
-        if last < history.month.min(): raise StudioRevenueError(f"--until {until} is before the data starts ({history.month.min():%Y-%m})")
+        if last < history.month.min():
+            raise StudioRevenueError(f"--until {until} is before the data starts ({history.month.min():%Y-%m})")
         history = history[history.month <= last]
     validation_months = _validation_months(history, validation_months, data, until)
     log.info(f"learner parameters: {source}")
@@ -320,16 +348,19 @@ def train(data, model_dir, until, validation_months, params, default_params, pro
         try: model = RevenueModel(learner_params, validation_months=validation_months).fit(history)
         except (ValueError, TypeError, OverflowError) as e:
             if source == 'defaults': raise
-            raise StudioRevenueError(f"the learners refused the parameters ({source}): {type(e).__name__}: {str(e).strip()[:200]}") from None
+            raise StudioRevenueError(f"the learners refused the parameters ({source}): "
+                                     f"{type(e).__name__}: {str(e).strip()[:200]}") from None
         intervals = calibrate(model)
         if intervals.pooled_:
-            log.info(f"few held-out forecasts per horizon (one or few studios): the ranges of horizons {sorted(intervals.pooled_)} "
+            log.info(f"few held-out forecasts per horizon (one or few studios): "
+                     f"the ranges of horizons {sorted(intervals.pooled_)} "
                      f"pool those of neighbouring horizons")
         model.save(target, overwrite=overwrite, extras={INTERVALS_FILE: intervals.write})
     tracked = record_training(model, target, data, extra={'params_source': source, 'until': until})
     if promote and tracked: promote_version(tracked['registered_version'])
-    return dict(model_dir=str(target), model_version=model.version, **model.training_, weights=model.weights_, params_source=source,
-                validation_months=model.validation_['months'], validation_mape_by_horizon=model.validation_['mape_by_horizon']['ensemble'],
+    return dict(model_dir=str(target), model_version=model.version, **model.training_, weights=model.weights_,
+                params_source=source, validation_months=model.validation_['months'],
+                validation_mape_by_horizon=model.validation_['mape_by_horizon']['ensemble'],
                 **tracked, champion=bool(promote and tracked))
 
 # %% ../nbs/99_cli.ipynb #b8af7208
@@ -339,24 +370,31 @@ def _render_predict(r: dict) -> str:
     rows = pd.DataFrame([m.model_dump() for m in f.predictions])
     money = '{:,.0f}'.format
     return (f"studio {f.studio_id}, from {f.base_month[:7]} (model {f.model_version}), {f.interval:.0%} ranges:\n"
-            + rows.to_string(index=False, formatters={'revenue': money, 'revenue_lower': money, 'revenue_upper': money, 'members': money})
+            + rows.to_string(index=False, formatters={'revenue': money, 'revenue_lower': money,
+                                                      'revenue_upper': money, 'members': money})
             + f"\ntotal {f.total_projected_revenue:,.0f}; {f.trend}" + ''.join(f"\nwarning: {w}" for w in f.warnings))
 
 @command('forward / what-if projection for one studio',
          model_arg(),
-         arg('--data', required=True, help="CSV or Parquet file holding the studio's history (seen in training or not)"),
+         arg('--data', required=True,
+             help="CSV or Parquet file holding the studio's history (seen in training or not)"),
          arg('--studio', required=True, help='studio_id to project'),
-         arg('--levers', default=None, help='lever plan: JSON file or inline JSON, e.g. \'{"avg_ticket_price": 150, "upsell_rate": [0.1, 0.2, 0.2]}\''),
+         arg('--levers', default=None,
+             help='lever plan: JSON file or inline JSON, '
+                  'e.g. \'{"avg_ticket_price": 150, "upsell_rate": [0.1, 0.2, 0.2]}\''),
          arg('--months', type=whole, default=12, help='months to project, 1-12 (default 12)'),
          arg('--interval', type=real, default=0.9, help='interval level (default 0.9)'),
-         arg('--current-member-count', type=_typed(False, 0, MAX_COUNT), default=None, help='members now, overriding the last month of history'),
+         arg('--current-member-count', type=_typed(False, 0, MAX_COUNT), default=None,
+             help='members now, overriding the last month of history'),
          render=_render_predict)
 def predict(model_dir, data, studio, levers, months, interval, current_member_count):
     "Project one studio under a lever plan."
     from studio_revenue.features import MAX_HORIZON
     from studio_revenue.intervals import forecast
-    if not 0.5 <= interval < 1: raise StudioRevenueError(f"--interval must be a level between 0.5 and 0.99 such as 0.9, got {interval}")
-    if not 1 <= months <= MAX_HORIZON: raise StudioRevenueError(f"--months must be between 1 and {MAX_HORIZON}, got {months}")
+    if not 0.5 <= interval < 1:
+        raise StudioRevenueError(f"--interval must be a level between 0.5 and 0.99 such as 0.9, got {interval}")
+    if not 1 <= months <= MAX_HORIZON:
+        raise StudioRevenueError(f"--months must be between 1 and {MAX_HORIZON}, got {months}")
     plan = json_argument(levers, '--levers')
     model, intervals, _ = load_model(model_dir)
     history = load_history(data, studios=[studio])  # only its rows are checked (core.load_history)
@@ -366,14 +404,17 @@ def predict(model_dir, data, studio, levers, months, interval, current_member_co
 def _render_evaluate(r: dict) -> str:
     t = pd.DataFrame({m: d['mape'] for m, d in r['by_method'].items()})
     t.index.name = 'horizon'
-    return (f"{r['forecasts']:,} forecasts from origins {r['origins']} with the levers the studios ran (model trained through {r['trained_through'][:7]})\n"
+    return (f"{r['forecasts']:,} forecasts from origins {r['origins']} with the levers the studios ran "
+            f"(model trained through {r['trained_through'][:7]})\n"
             f"MAPE % by horizon:\n" + t.to_string(float_format='{:.2f}'.format)
-            + f"\nthe model beats last value at {r['beats_last_value']} and seasonal naive at {r['beats_seasonal_naive']} of {len(t)} horizons")
+            + f"\nthe model beats last value at {r['beats_last_value']} and seasonal naive at "
+              f"{r['beats_seasonal_naive']} of {len(t)} horizons")
 
 @command('backtest: forecasts from every origin after the training period, per horizon, against baselines',
          model_arg(),
          arg('--data', required=True, help='CSV or Parquet file that runs past the training period'),
-         arg('--from-month', default=None, help="first origin, YYYY-MM (default: the model's last training month, so every target is unseen)"),
+         arg('--from-month', default=None,
+             help="first origin, YYYY-MM (default: the model's last training month, so every target is unseen)"),
          SCHEDULER_ARG,
          render=_render_evaluate)
 def evaluate(model_dir, data, from_month, scheduler=None):
@@ -387,29 +428,37 @@ def evaluate(model_dir, data, from_month, scheduler=None):
         first = parse_month(from_month, '--from-month')
     trained = pd.Timestamp(model.training_['last_month'])
     if first is None and history.month.max() <= trained:
-        raise StudioRevenueError(f"{data} ends {history.month.max():%Y-%m} but the model was trained through {trained:%Y-%m}: evaluate needs "
-                                 f"months after the training period (or --from-month for an in-sample backtest)")
+        raise StudioRevenueError(f"{data} ends {history.month.max():%Y-%m} but the model was trained through "
+                                 f"{trained:%Y-%m}: evaluate needs months after the training period "
+                                 f"(or --from-month for an in-sample backtest)")
     scheduler = scheduler or os.environ.get('DASK_SCHEDULER_ADDRESS')
     if not scheduler: fc = realized_forecasts(model, history, first_origin=first, intervals=intervals)
     else:
         from studio_revenue.distributed import distributed_forecasts
-        with _dask(scheduler) as client: fc = distributed_forecasts(model, history, client, first_origin=first, intervals=intervals)
+        with _dask(scheduler) as client:
+            fc = distributed_forecasts(model, history, client, first_origin=first, intervals=intervals)
     table = metrics_by_horizon(fc, ['model', 'last_value', 'seasonal_naive'])
     by_method = {m: {k: {int(h): round(float(v), 4) for h, v in g.set_index('horizon')[k].items()}
                      for k in ('n', 'mape', 'rmse', 'mae', 'r2', 'directional_accuracy', 'within_5pct', 'within_10pct')}
                  for m, g in table.groupby('method')}
     mape = table.pivot(index='horizon', columns='method', values='mape')
     in_sample = bool((fc.target_month <= trained).any())
-    if in_sample: log.warning(f"some targets are inside the training period (through {trained:%Y-%m}): these metrics are in-sample and optimistic")
+    if in_sample:
+        log.warning(f"some targets are inside the training period (through {trained:%Y-%m}): "
+                    f"these metrics are in-sample and optimistic")
     coverage = {band: {int(h): round(float(c), 2) for h, c in zip(g.horizon, g.coverage)}
                 for band, g in interval_metrics(fc).groupby('band', sort=False)}
-    result = dict(model_version=model.version, model=str(model_dir), trained_through=f"{trained:%Y-%m-%d}", data=str(data), in_sample=in_sample,
-                  origins=f"{fc.origin.min():%Y-%m}..{fc.origin.max():%Y-%m}", forecasts=len(fc), studios=int(fc.studio_id.nunique()),
-                  beats_last_value=int((mape.model < mape.last_value).sum()), beats_seasonal_naive=int((mape.model < mape.seasonal_naive).sum()),
+    result = dict(model_version=model.version, model=str(model_dir), trained_through=f"{trained:%Y-%m-%d}",
+                  data=str(data), in_sample=in_sample, origins=f"{fc.origin.min():%Y-%m}..{fc.origin.max():%Y-%m}",
+                  forecasts=len(fc), studios=int(fc.studio_id.nunique()),
+                  beats_last_value=int((mape.model < mape.last_value).sum()),
+                  beats_seasonal_naive=int((mape.model < mape.seasonal_naive).sum()),
                   by_method=by_method, interval_coverage=coverage)
-    with tracked_run('evaluate', {'model': model_dir, 'data': data, 'from_month': from_month}, tags={'model_version': model.version}) as mlflow:
+    with tracked_run('evaluate', {'model': model_dir, 'data': data, 'from_month': from_month},
+                     tags={'model_version': model.version}) as mlflow:
         if mlflow:
-            for m in ('model', 'last_value', 'seasonal_naive'): mlflow.log_metrics(horizon_metrics(f'{m}_mape', by_method[m]['mape']))
+            for m in ('model', 'last_value', 'seasonal_naive'):
+                mlflow.log_metrics(horizon_metrics(f'{m}_mape', by_method[m]['mape']))
             mlflow.log_metrics(horizon_metrics('coverage90', coverage['conformal 90%']))
             mlflow.log_dict(result, 'evaluation.json')
             result['run_id'] = mlflow.active_run().info.run_id
@@ -421,18 +470,21 @@ def _validation_months(history: pd.DataFrame, asked: int | None, data, until) ->
     from studio_revenue.ensemble import VALIDATION_MONTHS
     from studio_revenue.features import MIN_HISTORY
     n, studios = history.month.nunique(), history.studio_id.nunique()
-    v = asked if asked is not None else max(MIN_VALIDATION_MONTHS, min(VALIDATION_MONTHS, n - MIN_HISTORY - MIN_LEARN_MONTHS))
+    v = (asked if asked is not None
+         else max(MIN_VALIDATION_MONTHS, min(VALIDATION_MONTHS, n - MIN_HISTORY - MIN_LEARN_MONTHS)))
     need, least = MIN_HISTORY + MIN_LEARN_MONTHS + v, MIN_HISTORY + MIN_LEARN_MONTHS + MIN_VALIDATION_MONTHS
-    log.info(f"training on {data}: {studios} studio{'s' if studios != 1 else ''}, {n} months; training needs at least {need} months "
-             f"({MIN_HISTORY} of context, {MIN_LEARN_MONTHS} to learn from, {v} held out to weigh the ensemble and calibrate the ranges; "
-             f"{least} at the least)")
+    log.info(f"training on {data}: {studios} studio{'s' if studios != 1 else ''}, {n} months; "
+             f"training needs at least {need} months ({MIN_HISTORY} of context, {MIN_LEARN_MONTHS} to learn from, "
+             f"{v} held out to weigh the ensemble and calibrate the ranges; {least} at the least)")
     if n < need:
-        raise StudioRevenueError(f"{data} holds {n} months{f' up to --until {until}' if until else ''}; training needs at least {need} "
-                                 f"({MIN_HISTORY} of context, {MIN_LEARN_MONTHS} to learn from, {v} held out; {CONTRACT_DOC} §3)")
+        raise StudioRevenueError(f"{data} holds {n} months{f' up to --until {until}' if until else ''}; "
+                                 f"training needs at least {need} ({MIN_HISTORY} of context, "
+                                 f"{MIN_LEARN_MONTHS} to learn from, {v} held out; {CONTRACT_DOC} §3)")
     return v
 
 _PARAM_RULES = dict(learning_rate=dict(low=0, high=1, low_open=True), subsample=dict(low=0, high=1, low_open=True),
-                    colsample_bytree=dict(low=0, high=1, low_open=True), max_features=dict(low=0, high=1, low_open=True),
+                    colsample_bytree=dict(low=0, high=1, low_open=True),
+                    max_features=dict(low=0, high=1, low_open=True),
                     max_samples=dict(low=0, high=1, low_open=True), min_child_weight=dict(low=0, high=1e6),
                     subsample_freq=dict(low=0, high=1000, integer=True))
 
@@ -440,13 +492,16 @@ def check_learner_params(params, where: str) -> dict:
     "Learner parameters checked against the learners' known names, types and ranges; a named error otherwise."
     from studio_revenue.ensemble import DEFAULT_PARAMS, LEARNERS
     if not isinstance(params, dict) or not params or set(params) - set(LEARNERS):
-        raise StudioRevenueError(f"{where} must map {', '.join(LEARNERS)} (any of them) to their parameters, got {show_value(params, 60)}")
+        raise StudioRevenueError(f"{where} must map {', '.join(LEARNERS)} (any of them) to their parameters, "
+                                 f"got {show_value(params, 60)}")
     for learner, given in params.items():
         if not isinstance(given, dict):
-            raise StudioRevenueError(f"{where}: {learner} must map parameter names to values, got {show_value(given, 60)}")
+            raise StudioRevenueError(f"{where}: {learner} must map parameter names to values, "
+                                     f"got {show_value(given, 60)}")
         for k, v in given.items():
             if k not in DEFAULT_PARAMS[learner]:
-                raise StudioRevenueError(f"{where}: unknown {learner} parameter {show_value(k, 40)}{did_you_mean(k, DEFAULT_PARAMS[learner])}; "
+                raise StudioRevenueError(f"{where}: unknown {learner} parameter {show_value(k, 40)}"
+                                         f"{did_you_mean(k, DEFAULT_PARAMS[learner])}; "
                                          f"known: {', '.join(DEFAULT_PARAMS[learner])}")
             rule = _PARAM_RULES.get(k, dict(low=1, high=100_000, integer=True))
             if (p := number_problem(f"{where}: {learner}.{k}", v, **rule)): raise StudioRevenueError(p)
@@ -469,21 +524,29 @@ def _render_optimize(r: dict) -> str:
     lines += [f"note: {n}" for n in g.notes if 'outside the data' in n]
     if g.insights is not None:
         ins = g.insights
-        lines += ['', ins['headline'], *[f"  - {x}" for x in ins['recommendations']], f"  (written by the {ins['writer']} writer)"]
+        lines += ['', ins['headline'], *[f"  - {x}" for x in ins['recommendations']],
+                  f"  (written by the {ins['writer']} writer)"]
     return '\n'.join(lines)
 
 @command('goal seek: the least-effort lever plan that reaches monthly revenue X in month H',
          model_arg(),
          arg('--data', required=True, help="CSV or Parquet file holding the studio's history"),
          arg('--studio', required=True, help='studio_id'),
-         arg('--target-revenue', type=_typed(False, 0, MAX_MONEY, low_open=True), required=True, help='monthly revenue wanted in month H'),
+         arg('--target-revenue', type=_typed(False, 0, MAX_MONEY, low_open=True), required=True,
+             help='monthly revenue wanted in month H'),
          arg('--months', type=whole, required=True, help='H, the month of the target: 1-12'),
-         arg('--constraints', default=None, help='JSON file or inline JSON: max_retention_increase, max_ticket_increase, max_new_members_increase, locked, bounds'),
-         arg('--effort', default=None, help='JSON: lever -> effort of moving it across its whole range (higher: used last)'),
-         arg('--probability', type=real, default=None, help='reach the target with at least this probability (uses the calibrated ranges)'),
+         arg('--constraints', default=None,
+             help='JSON file or inline JSON: max_retention_increase, max_ticket_increase, max_new_members_increase, '
+                  'locked, bounds'),
+         arg('--effort', default=None,
+             help='JSON: lever -> effort of moving it across its whole range (higher: used last)'),
+         arg('--probability', type=real, default=None,
+             help='reach the target with at least this probability (uses the calibrated ranges)'),
          arg('--insights', action='store_true', help='add a plain-words recommendation'),
-         arg('--current-member-count', type=float, default=None, help='members now, overriding the last month of history'),
-         arg('--current-levers', default=None, help='JSON: lever values now, overriding the last month, e.g. \'{"retention_rate": 0.7}\''),
+         arg('--current-member-count', type=float, default=None,
+             help='members now, overriding the last month of history'),
+         arg('--current-levers', default=None,
+             help='JSON: lever values now, overriding the last month, e.g. \'{"retention_rate": 0.7}\''),
          render=_render_optimize)
 def optimize(model_dir, data, studio, target_revenue, months, constraints, effort, probability, insights,
              current_member_count=None, current_levers=None):
@@ -492,7 +555,8 @@ def optimize(model_dir, data, studio, target_revenue, months, constraints, effor
     model, intervals, _ = load_model(model_dir)
     history = load_history(data, studios=[studio])
     answer = goal_seek(model, model.studio_history(history, studio), target_revenue, months,
-                       constraints=json_argument(constraints, '--constraints'), effort=json_argument(effort, '--effort'),
+                       constraints=json_argument(constraints, '--constraints'),
+                       effort=json_argument(effort, '--effort'),
                        intervals=intervals, probability=probability, current_member_count=current_member_count,
                        current=json_argument(current_levers, '--current-levers'))
     if insights:
@@ -502,12 +566,14 @@ def optimize(model_dir, data, studio, target_revenue, months, constraints, effor
 
 # %% ../nbs/99_cli.ipynb #a872e72f
 def _render_report(r: dict) -> str:
-    return f"report for {r['month'][:7]} written to {r['html']} (and {r['notebook']}) in {r['seconds']:.0f} s" + (' — in-sample: the month lies inside the training period' if r['in_sample'] else '')
+    return (f"report for {r['month'][:7]} written to {r['html']} (and {r['notebook']}) in {r['seconds']:.0f} s"
+            + (' — in-sample: the month lies inside the training period' if r['in_sample'] else ''))
 
 @command('run the monthly evaluation notebook into an executed notebook and HTML',
          model_arg(),
          arg('--data', required=True, help='CSV or Parquet file holding the month'),
-         arg('--month', default='latest', help="month to report, YYYY-MM, or 'latest' (default): the last month in the data"),
+         arg('--month', default='latest',
+             help="month to report, YYYY-MM, or 'latest' (default): the last month in the data"),
          arg('--out', default='reports', help='reports folder; the month goes to OUT/YYYY-MM/ (default reports)'),
          arg('--studios', default=None, help='comma-separated studio_ids to report on (default: all)'),
          arg('--overwrite', action='store_true', help="replace this month's report if it exists"),
@@ -523,14 +589,15 @@ def report(model_dir, data, month, out, studios, overwrite):
 
 # %% ../nbs/99_cli.ipynb #101f6b0d
 def _render_tune(r: dict) -> str:
-    return (f"study {r['study']!r}: {r['trials']} trials; best backtest MAPE {r['best_backtest_mape']:.4f} % (trial {r['best_trial']}) "
-            f"against {r['default_backtest_mape']} % with the default parameters\nbest parameters saved to {r['best_params_path']}; "
-            f"`studio-revenue train` uses them from now on")
+    return (f"study {r['study']!r}: {r['trials']} trials; best backtest MAPE {r['best_backtest_mape']:.4f} % "
+            f"(trial {r['best_trial']}) against {r['default_backtest_mape']} % with the default parameters\n"
+            f"best parameters saved to {r['best_params_path']}; `studio-revenue train` uses them from now on")
 
 @command('tune the learners with Optuna on a rolling-origin backtest (resumable)',
          arg('--data', required=True, help='CSV or Parquet file of monthly studio data'),
          arg('--trials', type=whole, required=True, help='run until the study holds this many finished trials'),
-         arg('--study', default='studio_revenue', help='study name (default studio_revenue); the same name continues the study'),
+         arg('--study', default='studio_revenue',
+             help='study name (default studio_revenue); the same name continues the study'),
          arg('--until', default=None, help='tune on months up to and including this one, YYYY-MM (default: all)'),
          arg('--span', type=whole, default=6, help='months scored after each of the two backtest cut-offs (default 6)'),
          arg('--timeout', type=positive, default=None, help='stop starting new trials after this many seconds'),
@@ -545,13 +612,16 @@ def tune(data, trials, study, until, span, timeout):
     history = load_history(data)
     if last is not None: history = history[history.month <= last]
     if history.empty: raise StudioRevenueError(f"--until {until} is before the data starts")
-    if (n := close_stale_runs('tune')): log.info(f"{n} interrupted tune run{'s' if n > 1 else ''} marked KILLED in MLflow")
+    if (n := close_stale_runs('tune')):
+        log.info(f"{n} interrupted tune run{'s' if n > 1 else ''} marked KILLED in MLflow")
     with tracked_run('tune', {'data': data, 'trials': trials, 'study': study, 'until': until, 'span': span}) as mlflow:
         result, st = tune_study(history, trials, study_name=study, span=span, timeout=timeout, progress=log.info)
         if mlflow:
             for t in st.trials:
                 if t.value is not None: mlflow.log_metric('trial_backtest_mape', t.value, step=t.number)
-            mlflow.log_metrics({'best_backtest_mape': result['best_backtest_mape'], **({'default_backtest_mape': result['default_backtest_mape']} if result['default_backtest_mape'] else {})})
+            mlflow.log_metrics({'best_backtest_mape': result['best_backtest_mape'],
+                                **({'default_backtest_mape': result['default_backtest_mape']}
+                                   if result['default_backtest_mape'] else {})})
             mlflow.log_params({f'best.{k}': v for k, v in flat_params(result['params']).items()})
             mlflow.log_artifact(result['best_params_path'])
             result['run_id'] = mlflow.active_run().info.run_id
@@ -563,8 +633,10 @@ def tune(data, trials, study, until, span, timeout):
 def promote(version, alias):
     "Promote a registered model version."
     from studio_revenue.tracking import promote as promote_version
-    if not re.fullmatch(r'\d{1,9}', str(version).strip()): raise StudioRevenueError(f"--version must be a version number such as 3, got {show_value(version)}")
-    if not re.fullmatch(r'[A-Za-z][A-Za-z0-9_-]{0,63}', alias): raise StudioRevenueError(f"--alias must be a name such as champion, got {show_value(alias)}")
+    if not re.fullmatch(r'\d{1,9}', str(version).strip()):
+        raise StudioRevenueError(f"--version must be a version number such as 3, got {show_value(version)}")
+    if not re.fullmatch(r'[A-Za-z][A-Za-z0-9_-]{0,63}', alias):
+        raise StudioRevenueError(f"--alias must be a name such as champion, got {show_value(alias)}")
     return promote_version(version.strip(), alias)
 
 def _render_models(r: dict) -> str:
@@ -593,15 +665,18 @@ def history_from(data: str | None, studios: list[str] | None = None) -> pd.DataF
 
 # %% ../nbs/99_cli.ipynb #d0995888
 def _reads_store(name: str, studio_option: str | None = None):
-    "Let command `name` run without --data: its history then comes from the store (one studio when `studio_option` names it)."
+    ("Let command `name` run without --data: its history then comes from the store "
+     "(one studio when `studio_option` names it).")
     cmd = COMMANDS[name]
-    arguments = tuple((flags, {**kw, 'required': False, 'default': None, 'help': kw.get('help', '') + ' (default: the studio store)'})
+    arguments = tuple((flags, {**kw, 'required': False, 'default': None,
+                               'help': kw.get('help', '') + ' (default: the studio store)'})
                       if '--data' in flags else (flags, kw) for flags, kw in cmd.arguments)
     def run(**opts):
         if opts.get('data') is not None: return cmd.run(**opts)
         from studio_revenue.store import safe_url, store_url
         history = history_from(None, [opts[studio_option]] if studio_option and opts.get(studio_option) else None)
-        with tempfile.TemporaryDirectory(prefix='studio-store-') as folder:  # the command reads a snapshot of the store's months
+        # the command reads a snapshot of the store's months
+        with tempfile.TemporaryDirectory(prefix='studio-store-') as folder:
             snapshot = Path(folder) / 'store.parquet'
             history.to_parquet(snapshot, index=False)
             result = cmd.run(**{**opts, 'data': str(snapshot)})
@@ -609,7 +684,8 @@ def _reads_store(name: str, studio_option: str | None = None):
         return {k: (label if v == str(snapshot) else v) for k, v in result.items()}
     COMMANDS[name] = dataclasses.replace(cmd, run=run, arguments=arguments)
 
-for _name, _studio in (('predict', 'studio'), ('optimize', 'studio'), ('evaluate', None), ('report', None), ('train', None)):
+for _name, _studio in (('predict', 'studio'), ('optimize', 'studio'), ('evaluate', None), ('report', None),
+                       ('train', None)):
     if _name in COMMANDS: _reads_store(_name, _studio)
 
 # %% ../nbs/99_cli.ipynb #228740d5
@@ -629,10 +705,12 @@ def _logs_answers(name: str, kind: str):
         answer = cmd.run(**opts)
         latency_ms = 1000 * (time.perf_counter() - t0)
         info = model_info(opts['model_dir'])
-        base = answer.get('base_month') or (pd.Timestamp(answer['target_month']) - pd.DateOffset(months=opts['months']) if 'target_month' in answer else None)
+        base = answer.get('base_month') or (pd.Timestamp(answer['target_month']) - pd.DateOffset(months=opts['months'])
+                                            if 'target_month' in answer else None)
         row = answer_row(kind, opts['studio'], inputs=opts, outputs=answer, latency_ms=latency_ms,
-                         model_version=answer.get('model_version') or info['version'], model_ref=str(opts['model_dir']),
-                         model_info=info, base_month=base, data_source=opts.get('data') or 'store', source='cli')
+                         model_version=answer.get('model_version') or info['version'],
+                         model_ref=str(opts['model_dir']), model_info=info, base_month=base,
+                         data_source=opts.get('data') or 'store', source='cli')
         # sqlite3 where it can: importing SQLAlchemy costs 0.15 s
         answer['log_id'] = quick_log(store_url(), kind, row) or _log_row(kind, row)
         return answer
@@ -665,12 +743,15 @@ for _name in ('predict', 'optimize'): _collector_paused(_name)
 def _render_ingest(r: dict) -> str:
     lines = [f"{r['file']} -> {r['store']}: {r['rows']:,} rows of {r['studios']} studios in {r['seconds']:.2f} s: "
              f"{r['inserted']:,} new, {r['revised']:,} revised, {r['unchanged']:,} unchanged" +
-             (f"; new studios: {', '.join(r['new_studios'][:10])}{' …' if len(r['new_studios']) > 10 else ''}" if r['new_studios'] else '')]
+             (f"; new studios: {', '.join(r['new_studios'][:10])}{' …' if len(r['new_studios']) > 10 else ''}"
+              if r['new_studios'] else '')]
     if r['changes']:
         lines.append(f"changed values (earlier values kept as revisions):")
-        lines += [f"  {c['studio_id']} {c['month'][:7]} {c['column']}: {c['old']} -> {c['new']} (revision {c['revision']})" for c in r['changes'][:30]]
+        lines += [f"  {c['studio_id']} {c['month'][:7]} {c['column']}: {c['old']} -> {c['new']} "
+                  f"(revision {c['revision']})" for c in r['changes'][:30]]
         if len(r['changes']) > 30: lines.append(f"  … and {len(r['changes']) - 30} more (see --json)")
-    if r['dropped_columns']: lines.append(f"note: columns outside the data contract were not stored: {', '.join(r['dropped_columns'])}")
+    if r['dropped_columns']:
+        lines.append(f"note: columns outside the data contract were not stored: {', '.join(r['dropped_columns'])}")
     return '\n'.join(lines)
 
 @command('validate a data file and upsert it into the studio store by (studio, month); changed months become revisions',
@@ -683,70 +764,88 @@ def ingest(data, by):
     history = load_history(data)
     store = cli_store()
     result = ingest_history(store, history, str(data), by)
-    return dict(file=str(data), store=store.where, **{k: v for k, v in dataclasses.asdict(result).items() if k != 'source_file'})
+    return dict(file=str(data), store=store.where,
+                **{k: v for k, v in dataclasses.asdict(result).items() if k != 'source_file'})
 
 # %% ../nbs/99_cli.ipynb #c2c351de
 def _render_monitor(r: dict) -> str:
-    lines = [f"{r['store']} (actuals through {r['latest_actual_month']}): {r['forecast_months']} months of {r['forecasts']} logged forecasts "
-             f"have arrived; {r['scored']} ran as planned and are scored, {r['off_plan']} ran off the plan and are not"]
+    lines = [f"{r['store']} (actuals through {r['latest_actual_month']}): "
+             f"{r['forecast_months']} months of {r['forecasts']} logged forecasts have arrived; "
+             f"{r['scored']} ran as planned and are scored, {r['off_plan']} ran off the plan and are not"]
     if r['scored']:
         rows = [dict(model=v, horizon=h, **m) for v, hs in r['by_version'].items() for h, m in hs.items()]
-        t = pd.DataFrame(rows).rename(columns={'mape': 'MAPE %', 'bias': 'bias %', 'backtest_mape': 'backtest MAPE %', 'n': 'months'})
+        t = pd.DataFrame(rows).rename(columns={'mape': 'MAPE %', 'bias': 'bias %', 'backtest_mape': 'backtest MAPE %',
+                                               'n': 'months'})
         t['coverage'] = (100 * t.coverage).map('{:.0f} %'.format)
         lines.append(t.to_string(index=False, float_format='{:.2f}'.format))
     g = r['goal_seeks']
-    lines.append(f"goal seeks whose target month has arrived: {g['arrived']}, followed {g['followed']}, reached when followed {g['reached_when_followed']}")
+    lines.append(f"goal seeks whose target month has arrived: {g['arrived']}, followed {g['followed']}, "
+                 f"reached when followed {g['reached_when_followed']}")
     rule = r['rule']
-    lines.append(f"flags ({'none' if not r['flags'] else len(r['flags'])}; coverage outside {rule['coverage_band'][0]:.0%}–{rule['coverage_band'][1]:.0%} "
+    lines.append(f"flags ({'none' if not r['flags'] else len(r['flags'])}; "
+                 f"coverage outside {rule['coverage_band'][0]:.0%}–{rule['coverage_band'][1]:.0%} "
                  f"or MAPE above {rule['error_margin']:g} x the backtest's, judged from {rule['min_scored']} months)")
     lines += [f"  ! {f}" for f in r['flags']]
     return '\n'.join(lines)
 
-@command("score the logged forecasts against the months ingested since: MAPE, bias and coverage by model version, horizon and month",
+@command("score the logged forecasts against the months ingested since: "
+         "MAPE, bias and coverage by model version, horizon and month",
          arg('--since', default=None, help='only target months from this one on, YYYY-MM (default: all)'),
-         arg('--tolerance', type=float, default=0.10, help='a lever as run within this share of the plan counts as run as planned (default 0.10)'),
+         arg('--tolerance', type=float, default=0.10,
+             help='a lever as run within this share of the plan counts as run as planned (default 0.10)'),
          render=_render_monitor)
 def monitor(since, tolerance):
     "Monitor logged forecasts against actuals."
     from studio_revenue.monitor import monitor as monitor_store
-    if not 0 <= tolerance < 1: raise StudioRevenueError(f"--tolerance must be a share between 0 and 1 such as 0.1, got {tolerance}")
+    if not 0 <= tolerance < 1:
+        raise StudioRevenueError(f"--tolerance must be a share between 0 and 1 such as 0.1, got {tolerance}")
     return monitor_store(cli_store(), since, tolerance)
 
 # %% ../nbs/99_cli.ipynb #89e66bbd
 def _render_retrain(r: dict) -> str:
-    champ = f"champion (version {r['champion_version']}) {r['champion']['mape']:.3f} %, coverage {r['champion']['coverage']:.1%}" if r['champion'] else 'no champion'
-    return (f"backtest (cut-offs {', '.join(r['cutoffs'])}, {r['span']} origins each): challenger {r['challenger']['mape']:.3f} %, "
+    champ = (f"champion (version {r['champion_version']}) {r['champion']['mape']:.3f} %, "
+             f"coverage {r['champion']['coverage']:.1%}" if r['champion'] else 'no champion')
+    return (f"backtest (cut-offs {', '.join(r['cutoffs'])}, {r['span']} origins each): "
+            f"challenger {r['challenger']['mape']:.3f} %, "
             f"coverage {r['challenger']['coverage']:.1%}; {champ}\n"
             f"{'PROMOTED' if r['promoted'] else 'REFUSED'}: {r['reason']}\n"
-            f"challenger saved to {r['model_dir']}" + (f", registered as version {r['registered_version']}" if r.get('registered_version') else '')
+            f"challenger saved to {r['model_dir']}"
+            + (f", registered as version {r['registered_version']}" if r.get('registered_version') else '')
             + f" ({r['seconds']:.0f} s)")
 
 @command("train a challenger on the store's latest months and promote it only through the gate (see 94_monitor)",
          arg('--data', default=None, help='CSV or Parquet file (default: the studio store)'),
-         arg('--model-dir', default=None, help='where to save the challenger (default models/challenger-YYYYMMDD-HHMMSS)'),
+         arg('--model-dir', default=None,
+             help='where to save the challenger (default models/challenger-YYYYMMDD-HHMMSS)'),
          arg('--params', default=None, help='challenger learner parameters, JSON (default: tuned, else the defaults)'),
-         arg('--champion', default='models:/studio_revenue@champion', help='the model to beat (default the champion alias)'),
+         arg('--champion', default='models:/studio_revenue@champion',
+             help='the model to beat (default the champion alias)'),
          arg('--span', type=int, default=6, help='origins scored after each of the two backtest cut-offs (default 6)'),
-         arg('--max-worse', type=float, default=0.02, help="the challenger's backtest MAPE may exceed the champion's by this share (default 0.02)"),
+         arg('--max-worse', type=float, default=0.02,
+             help="the challenger's backtest MAPE may exceed the champion's by this share (default 0.02)"),
          render=_render_retrain)
 def retrain(data, model_dir, params, champion, span, max_worse):
     "Retrain behind the gate."
     from studio_revenue.monitor import Gate, retrain as retrain_model
     from studio_revenue.store import safe_url, store_url
     if not 1 <= span <= 12: raise StudioRevenueError(f"--span must be between 1 and 12, got {span}")
-    if not 0 <= max_worse < 1: raise StudioRevenueError(f"--max-worse must be a share between 0 and 1 such as 0.02, got {max_worse}")
+    if not 0 <= max_worse < 1:
+        raise StudioRevenueError(f"--max-worse must be a share between 0 and 1 such as 0.02, got {max_worse}")
     target = Path(model_dir or f"models/challenger-{time.strftime('%Y%m%d-%H%M%S')}")
-    if target.exists() and any(target.iterdir()): raise StudioRevenueError(f"--model-dir {target} exists and is not empty; choose another")
+    if target.exists() and any(target.iterdir()):
+        raise StudioRevenueError(f"--model-dir {target} exists and is not empty; choose another")
     history = history_from(data)
     return retrain_model(history, target, json_argument(params, '--params'), champion, span, Gate(max_worse=max_worse),
                          data_source=str(data) if data else f"the studio store ({safe_url(store_url())})")
 
 # %% ../nbs/99_cli.ipynb #a9e1c0d2
 @command('the HTTP API (docs/contract.md §4): forward, inverse, history, health and /docs, on 127.0.0.1 by default',
-         arg('--model-dir', '--model', dest='model_dir', default='models:/studio_revenue@champion', help=MODEL_HELP + ' (default: the champion)'),
+         arg('--model-dir', '--model', dest='model_dir', default='models:/studio_revenue@champion',
+             help=MODEL_HELP + ' (default: the champion)'),
          arg('--host', default='127.0.0.1', help='address to listen on (default 127.0.0.1: this machine only)'),
          arg('--port', type=int, default=8000, help='port (default 8000)'),
-         arg('--poll', type=float, default=None, help='seconds between checks of the champion alias; a new champion is swapped in (default: off)'))
+         arg('--poll', type=float, default=None,
+             help='seconds between checks of the champion alias; a new champion is swapped in (default: off)'))
 def serve(model_dir, host, port, poll):
     "Serve the API until interrupted."
     import uvicorn

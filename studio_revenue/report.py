@@ -20,12 +20,14 @@ __all__ = ['log', 'REPORT_TEMPLATE', 'report_template', 'report_month', 'report_
 REPORT_TEMPLATE = Path('nbs') / 'templates' / 'monthly_evaluation.ipynb'
 
 def report_template() -> Path:
-    "The evaluation template: package data in an installed wheel, else the checkout's nbs/templates (an editable install)."
+    ("The evaluation template: package data in an installed wheel, else the checkout's nbs/templates "
+     "(an editable install).")
     import studio_revenue
     package = Path(studio_revenue.__file__).resolve().parent
     for candidate in (package / 'templates' / REPORT_TEMPLATE.name, package.parent / REPORT_TEMPLATE):
         if candidate.is_file(): return candidate
-    raise StudioRevenueError(f"the report template {REPORT_TEMPLATE.name} is missing from {package}; reinstall studio_revenue")
+    raise StudioRevenueError(f"the report template {REPORT_TEMPLATE.name} is missing from {package}; "
+                             f"reinstall studio_revenue")
 
 # %% ../nbs/95_report.ipynb #85e3e487
 def report_month(history: pd.DataFrame, month: str, data) -> pd.Timestamp:
@@ -33,12 +35,14 @@ def report_month(history: pd.DataFrame, month: str, data) -> pd.Timestamp:
     if month == 'latest': when = history.month.max()
     else:
         try: when = parse_month(month, '--month')
-        except StudioRevenueError: raise StudioRevenueError(f"--month must be YYYY-MM or 'latest', got {show_value(month)}") from None
+        except StudioRevenueError:
+            raise StudioRevenueError(f"--month must be YYYY-MM or 'latest', got {show_value(month)}") from None
     if not (history.month == when).any():
         raise StudioRevenueError(f"no data for {when:%Y-%m} in {data}: it runs {history.month.min():%Y-%m} to "
                                  f"{history.month.max():%Y-%m}")
     if history.month.nunique() < 13:
-        raise StudioRevenueError(f"{data} holds {history.month.nunique()} months; the report needs 13 (12 of history before a forecast)")
+        raise StudioRevenueError(f"{data} holds {history.month.nunique()} months; "
+                                 f"the report needs 13 (12 of history before a forecast)")
     return when
 
 def report_studios(history: pd.DataFrame, studios: str | None, data) -> list[str] | None:
@@ -47,40 +51,44 @@ def report_studios(history: pd.DataFrame, studios: str | None, data) -> list[str
     subset = [s.strip() for s in studios.split(',') if s.strip()]
     unknown = [s for s in subset if s not in set(history.studio_id)]
     if unknown:
-        raise StudioRevenueError(f"--studios: {', '.join(map(repr, unknown))} not in {data} (it has {history.studio_id.nunique()} "
+        raise StudioRevenueError(f"--studios: {', '.join(map(repr, unknown))} not in {data} "
+                                 f"(it has {history.studio_id.nunique()} "
                                  f"studios such as {history.studio_id.iloc[0]!r})")
     return subset
 
 # %% ../nbs/95_report.ipynb #0358862a
 def report_folder(out, when: pd.Timestamp) -> Path:
     "The month's folder under `out`, refused when `out` or the folder is a file."
-    if Path(out).exists() and not Path(out).is_dir(): raise StudioRevenueError(f"--out {out} is a file; give a folder for the reports")
+    if Path(out).exists() and not Path(out).is_dir():
+        raise StudioRevenueError(f"--out {out} is a file; give a folder for the reports")
     dest = Path(out) / f"{when:%Y-%m}"
     if dest.exists() and not dest.is_dir():
         raise StudioRevenueError(f"--out {out}: {dest} is a file; give another folder for the reports")
     return dest
 
 # %% ../nbs/95_report.ipynb #cb49178c
-def write_report(dest: Path, targets: list[Path], when, data, local_model: Path, subset, overwrite: bool, progress: bool = False):
-    "Run the template in a marked temporary folder inside `dest` and publish notebook and HTML (the caller holds the claim)."
+def write_report(dest: Path, targets: list[Path], when, data, local_model: Path, subset, overwrite: bool,
+                 progress: bool = False):
+    ("Run the template in a marked temporary folder inside `dest` and publish notebook and HTML "
+     "(the caller holds the claim).")
     import papermill as pm
     from nbconvert import HTMLExporter
     import nbformat
     existing = [t for t in targets if t.exists()]
     if existing and not overwrite:
-        raise StudioRevenueError(f"a report for {when:%Y-%m} already exists ({existing[0]}); pass --overwrite to replace it "
-                                 f"or choose another --out")
+        raise StudioRevenueError(f"a report for {when:%Y-%m} already exists ({existing[0]}); "
+                                 f"pass --overwrite to replace it or choose another --out")
     dest.mkdir(parents=True, exist_ok=True)
     clean_stale_temps(dest / 'run')
     work = temp_path(dest / 'run', directory=True)
     try:
         log.info(f"running the evaluation notebook for {when:%Y-%m} (a minute or two)")
-        parameters = dict(month=f"{when:%Y-%m}", data_path=str(Path(data).resolve()), model_dir=str(local_model.resolve()),
-                          studios=subset)
-        pm.execute_notebook(str(report_template()), str(work / 'evaluation.ipynb'), kernel_name='python3', cwd=str(work),
-                            parameters=parameters, progress_bar=progress, log_output=False)
-        html, _ = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True).from_notebook_node(
-            nbformat.read(work / 'evaluation.ipynb', as_version=4))
+        parameters = dict(month=f"{when:%Y-%m}", data_path=str(Path(data).resolve()),
+                          model_dir=str(local_model.resolve()), studios=subset)
+        pm.execute_notebook(str(report_template()), str(work / 'evaluation.ipynb'), kernel_name='python3',
+                            cwd=str(work), parameters=parameters, progress_bar=progress, log_output=False)
+        html, _ = (HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+                   .from_notebook_node(nbformat.read(work / 'evaluation.ipynb', as_version=4)))
         (work / 'evaluation.html').write_text(html, encoding='utf-8')
         for t in targets: apply_umask(work / t.name); publish(work / t.name, t, overwrite)
     except pm.PapermillExecutionError as e:
@@ -92,7 +100,8 @@ def write_report(dest: Path, targets: list[Path], when, data, local_model: Path,
 def monthly_report(model, local_model: Path, history: pd.DataFrame, data, month: str = 'latest', out='reports',
                    studios: str | None = None, overwrite: bool = False, started: float | None = None,
                    progress: bool = False, model_ref: str | None = None) -> dict:
-    "Write the month's evaluation report of `model` (saved at `local_model`, asked for as `model_ref`) on `history` (from `data`)."
+    ("Write the month's evaluation report of `model` (saved at `local_model`, asked for as `model_ref`) "
+     "on `history` (from `data`).")
     from studio_revenue.tracking import tracked_run
     t0 = time.perf_counter() if started is None else started
     when = report_month(history, month, data)
