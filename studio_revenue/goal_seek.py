@@ -20,8 +20,8 @@ from .intervals import ConformalIntervals, levers_below_support
 
 # %% auto #0
 __all__ = ['DEFAULT_CONSTRAINTS', 'MAX_INCREASE', 'CONSTRAINT_KEYS', 'DEFAULT_EFFORT', 'PLAN_LABELS', 'RELATIVE_EFFORT',
-           'BOOKABLE_DOUBT', 'MAX_TARGET_RATIO', 'check_constraints', 'effort_weights', 'lower_quantile', 'LeverChange',
-           'Action', 'PlanReport', 'Relaxation', 'ProbabilityTarget', 'OutsideSupport', 'GoalSeekResult', 'goal_seek']
+           'BOOKABLE_DOUBT', 'MAX_TARGET_RATIO', 'PlanReport', 'check_constraints', 'effort_weights', 'lower_quantile',
+           'LeverChange', 'Action', 'Relaxation', 'ProbabilityTarget', 'OutsideSupport', 'GoalSeekResult', 'goal_seek']
 
 # %% ../nbs/60_goal_seek.ipynb #188a8868
 # the seed's maximum increases
@@ -449,17 +449,6 @@ class Action(TypedDict):
     action: str                         # the change in words (`describe_change`)
     expected_impact: float
 
-class PlanReport(TypedDict):
-    "One plan: the recommended one's fields, and each alternative."
-    plan: str                           # its label: 'retention-led', 'no change', 'best achievable'…
-    effort: float
-    achievable_revenue: float
-    achievement_rate: float
-    recommended_levers: dict[str, float]
-    lever_changes: dict[str, LeverChange]
-    action_plan: list[Action]
-    revenue_by_month: list[float]
-
 class Relaxation(TypedDict):
     lever: str
     constraints: list[str]
@@ -500,10 +489,10 @@ class GoalSeekResult(BaseModel):
     months: int
     base_month: str
     baseline_revenue: float             # month H's revenue if nothing changes
-    plan: str
+    plan: str                           # its label: 'retention-led', 'no change', 'best achievable'…
     effort: float
     revenue_by_month: list[float]
-    alternatives: list[PlanReport]
+    alternatives: list['PlanReport']    # the other plans found, each led by another lever (`PlanReport`, below)
     relaxations: list[Relaxation]
     constraints: dict
     effort_weights: dict[str, float]
@@ -518,6 +507,14 @@ class GoalSeekResult(BaseModel):
     @model_serializer(mode='wrap')
     def _leave_out_absent(self, handler):
         return {k: v for k, v in handler(self).items() if not (k in _ABSENT_WHEN_NONE and v is None)}
+
+# %% ../nbs/60_goal_seek.ipynb #2ee19e64
+_PLAN_FIELDS = ('plan', 'effort', 'achievable_revenue', 'achievement_rate', 'recommended_levers', 'lever_changes',
+                'action_plan', 'revenue_by_month')  # the fields of one plan, in the order its JSON lists them
+
+PlanReport = TypedDict('PlanReport', {k: GoalSeekResult.model_fields[k].annotation for k in _PLAN_FIELDS})
+PlanReport.__doc__ = "One plan: the recommended one's fields, and each alternative."
+GoalSeekResult.model_rebuild()  # resolves `alternatives: list['PlanReport']`
 
 # %% ../nbs/60_goal_seek.ipynb #2d2f9c17
 @dataclass
