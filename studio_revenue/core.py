@@ -12,7 +12,8 @@ from typing import Mapping, Sequence
 import importlib.util, sys
 
 def lazy_module(name: str):
-    "`name` imported on first attribute use (the standard library's `importlib.util.LazyLoader`): start-up pays only for what runs."
+    ("`name` imported on first attribute use (the standard library's `importlib.util.LazyLoader`): "
+     "start-up pays only for what runs.")
     if name in sys.modules: return sys.modules[name]
     spec = importlib.util.find_spec(name)
     spec.loader = importlib.util.LazyLoader(spec.loader)
@@ -21,7 +22,8 @@ def lazy_module(name: str):
     spec.loader.exec_module(module)
     return module
 
-np, pd = lazy_module('numpy'), lazy_module('pandas')  # `studio-revenue --help` and `validate`'s argument errors never load them
+# `studio-revenue --help` and `validate`'s argument errors never load them
+np, pd = lazy_module('numpy'), lazy_module('pandas')
 
 # %% auto #0
 __all__ = ['np', 'pd', 'CONTRACT_DOC', 'LEVERS', 'LEVER_NAMES', 'MAX_COUNT', 'MAX_MONEY', 'CONTRACT', 'REQUIRED_COLUMNS',
@@ -47,7 +49,8 @@ class Problem:
     rule: str         # what is wrong and, where useful, what to do
 
     def __str__(self):
-        where = [self.file] + ([f"row {self.row}"] if self.row is not None else []) + ([f"column {self.column}"] if self.column else [])
+        where = ([self.file] + ([f"row {self.row}"] if self.row is not None else [])
+                 + ([f"column {self.column}"] if self.column else []))
         return f"{', '.join(where)}: {self.rule}"
 
     def to_dict(self): return dict(file=self.file, row=self.row, column=self.column, rule=self.rule)
@@ -80,7 +83,8 @@ def show_value(v, limit: int = 30) -> str:
     return s if len(s) <= limit else s[:limit - 1] + '…'
 
 def _bound(x: float) -> str:
-    return f"{int(x):,}" if float(x).is_integer() and abs(x) >= 10_000 else (str(int(x)) if float(x).is_integer() else repr(float(x)))
+    return (f"{int(x):,}" if float(x).is_integer() and abs(x) >= 10_000
+            else (str(int(x)) if float(x).is_integer() else repr(float(x))))
 
 def number_problem(name: str, value, low: float | None = None, high: float | None = None, integer: bool = False,
                    low_open: bool = False, unit: str = '') -> str | None:
@@ -104,7 +108,8 @@ def parse_number(text, name: str, **rule) -> float | int:
     whole = rule.get('integer', False)
     try: x = int(s) if whole and re.fullmatch(r'[+-]?\d+', s) else float(s.replace('_', '#'))
     except (ValueError, OverflowError):
-        raise StudioRevenueError(f"{name} must be {'a whole number' if whole else 'a number'}, got {show_value(s)}") from None
+        raise StudioRevenueError(f"{name} must be {'a whole number' if whole else 'a number'}, "
+                                 f"got {show_value(s)}") from None
     if (p := number_problem(name, x, **rule)): raise StudioRevenueError(p)
     return int(x) if whole else x
 
@@ -134,8 +139,8 @@ def _constant(s: str): raise ValueError(f"{s} is not a number JSON allows")
 def _parse_json(text: str, name: str, where: str):
     try: return json.loads(text, parse_float=_finite, parse_constant=_constant)
     except json.JSONDecodeError as e:
-        raise StudioRevenueError(f"{name}: {where} is not valid JSON ({e.msg} at line {e.lineno} column {e.colno}); give a JSON "
-                                 f"file or inline JSON such as '{{\"avg_ticket_price\": 150}}'") from None
+        raise StudioRevenueError(f"{name}: {where} is not valid JSON ({e.msg} at line {e.lineno} column {e.colno}); "
+                                 f"give a JSON file or inline JSON such as '{{\"avg_ticket_price\": 150}}'") from None
     except RecursionError: raise StudioRevenueError(f"{name}: {where} is nested too deeply") from None
     except ValueError as e: raise StudioRevenueError(f"{name}: {where}: {e}") from None
 
@@ -154,9 +159,11 @@ def parse_json_argument(value: str | None, name: str):
         if path.suffix.lower() == '.json': raise StudioRevenueError(f"{name}: file {show_value(text, 80)} not found")
         return _parse_json(text, name, f"{show_value(text, 80)} (no such file, so read as inline JSON)")
     try: raw = path.read_bytes()
-    except OSError as e: raise StudioRevenueError(f"{name}: cannot read {path} ({e.strerror or type(e).__name__})") from None
+    except OSError as e:
+        raise StudioRevenueError(f"{name}: cannot read {path} ({e.strerror or type(e).__name__})") from None
     try: body = raw.decode('utf-8-sig')
-    except UnicodeDecodeError as e: raise StudioRevenueError(f"{name}: {path} is not UTF-8 text (byte {e.start}); save it as UTF-8") from None
+    except UnicodeDecodeError as e:
+        raise StudioRevenueError(f"{name}: {path} is not UTF-8 text (byte {e.start}); save it as UTF-8") from None
     return _parse_json(body, name, str(path))
 
 # %% ../nbs/00_core.ipynb #268cc659
@@ -179,19 +186,26 @@ class Lever:
         return number_problem(self.name, value, self.low, self.high, unit=self.unit)
 
 LEVERS: dict[str, Lever] = {o.name: o for o in [
-    Lever('retention_rate', 0.5, 1.0, 'share per month', 'retention_rate', +1, False, 'share of last month\'s members who stay',
+    Lever('retention_rate', 0.5, 1.0, 'share per month', 'retention_rate', +1, False,
+          'share of last month\'s members who stay',
           'Member retention', 'monthly member retention'),
-    Lever('avg_ticket_price', 50, 500, 'currency per member-month', 'avg_ticket_price', +1, False, 'average monthly membership price',
+    Lever('avg_ticket_price', 50, 500, 'currency per member-month', 'avg_ticket_price', +1, False,
+          'average monthly membership price',
           'Ticket price', 'the average ticket price'),
-    Lever('class_attendance_rate', 0.4, 1.0, 'share', 'class_attendance_rate', +1, False, 'share of class spots filled',
+    Lever('class_attendance_rate', 0.4, 1.0, 'share', 'class_attendance_rate', +1, False,
+          'share of class spots filled',
           'Class attendance', 'class attendance (share of spots filled)'),
-    Lever('new_members_monthly', 0, 100, 'members per month', 'new_members', +1, True, 'members won each month',
+    Lever('new_members_monthly', 0, 100, 'members per month', 'new_members', +1, True,
+          'members won each month',
           'New members a month', 'new members won each month'),
-    Lever('staff_utilization_rate', 0.6, 1.0, 'share', 'staff_utilization_rate', +1, False, 'share of paid staff hours that are booked',
+    Lever('staff_utilization_rate', 0.6, 1.0, 'share', 'staff_utilization_rate', +1, False,
+          'share of paid staff hours that are booked',
           'Staff utilisation', 'staff utilisation (share of paid hours booked)'),
-    Lever('upsell_rate', 0.0, 0.5, 'share', 'upsell_rate', +1, False, 'share of members buying add-ons',
+    Lever('upsell_rate', 0.0, 0.5, 'share', 'upsell_rate', +1, False,
+          'share of members buying add-ons',
           'Upsell rate', 'the upsell rate (share of members buying add-ons)'),
-    Lever('total_classes_held', 50, 500, 'classes per month', 'total_classes_held', +1, True, 'classes on the schedule',
+    Lever('total_classes_held', 50, 500, 'classes per month', 'total_classes_held', +1, True,
+          'classes on the schedule',
           'Classes held', 'classes held each month'),
 ]}
 LEVER_NAMES: tuple[str, ...] = tuple(LEVERS)
@@ -210,7 +224,8 @@ def describe_change(lever: str, current: float, new: float) -> str:
     o = LEVERS[lever]
     verb = 'Raise' if new > current else 'Lower'
     if 'share' in o.unit:
-        return f"{verb} {o.phrase} from {100 * current:.1f} % to {100 * new:.1f} % ({100 * (new - current):+.1f} points)"
+        return (f"{verb} {o.phrase} from {100 * current:.1f} % to {100 * new:.1f} % "
+                f"({100 * (new - current):+.1f} points)")
     if 'currency' in o.unit:
         return f"{verb} {o.phrase} from {current:,.2f} to {new:,.2f} ({100 * (new / current - 1):+.1f} %)"
     return f"{verb} {o.phrase} from {current:,.0f} to {new:,.0f} ({new - current:+,.0f})"
@@ -218,7 +233,8 @@ def describe_change(lever: str, current: float, new: float) -> str:
 # %% ../nbs/00_core.ipynb #0b2b5578
 def unknown_lever(name, where: str = '') -> str:
     "The one wording of a lever name that is not one of the seven, with the closest one suggested."
-    return f"unknown lever {name!r}{' in ' + where if where else ''}{did_you_mean(name, LEVERS)}; levers are: {', '.join(LEVERS)}"
+    return (f"unknown lever {name!r}{' in ' + where if where else ''}{did_you_mean(name, LEVERS)}; "
+            f"levers are: {', '.join(LEVERS)}")
 
 def did_you_mean(name, choices):
     close = difflib.get_close_matches(str(name), list(choices), n=1)
@@ -241,14 +257,15 @@ def check_lever_plan(lever_plan: Mapping | None, # lever name -> number or list 
         lever = LEVERS[name]
         values = list(value) if isinstance(value, (list, tuple, np.ndarray)) else [value] * months
         if len(values) != months:
-            problems.append(f"{name} has {len(values)} monthly values but the plan covers {months} month{'s' if months > 1 else ''}; "
-                            f"give one number (held) or a list of {months}")
+            problems.append(f"{name} has {len(values)} monthly values but the plan covers "
+                            f"{months} month{'s' if months > 1 else ''}; give one number (held) or a list of {months}")
             continue
         bad = [(i, lever.check(v)) for i, v in enumerate(values)]
         bad = [(i, m) for i, m in bad if m]
         if bad:
             i, m = bad[0]
-            at = f" (month {i + 1}{f' and {len(bad) - 1} more' if len(bad) > 1 else ''})" if isinstance(value, (list, tuple, np.ndarray)) else ''
+            at = (f" (month {i + 1}{f' and {len(bad) - 1} more' if len(bad) > 1 else ''})"
+                  if isinstance(value, (list, tuple, np.ndarray)) else '')
             problems.append(m + at)
             continue
         out[name] = np.asarray(values, dtype=float)
@@ -356,8 +373,9 @@ def _data_lines(path: Path, n_rows: int) -> np.ndarray | None:
     if body.count(b'\n') == n_rows: return np.arange(2, n_rows + 2, dtype=np.int64)  # a line a row: row k on line k + 1
     lines = [i for i, line in enumerate(data.split(b'\n'), 1) if line.strip()]
     # an array, not a list: pandas deep-copies `attrs` into every frame derived from the table, and copying a list of
-    # 120,000 numbers at each step made validating a 2,000-studio panel take minutes
-    return np.asarray(lines[1:], dtype=np.int64) if len(lines) == n_rows + 1 else None  # None: quoted line breaks; rows count from 2
+    # 120,000 numbers at each step made validating a 2,000-studio panel take minutes.
+    # None: quoted line breaks; rows count from 2
+    return np.asarray(lines[1:], dtype=np.int64) if len(lines) == n_rows + 1 else None
 
 def _read_csv_text(path: Path) -> pd.DataFrame:
     "Every cell of a CSV file as text: Arrow's multi-threaded reader, or pandas' own when Arrow refuses the file."
@@ -381,16 +399,20 @@ def _read_table(path: Path) -> pd.DataFrame:
             for c in frame.columns:  # a damaged file can hold text that only fails when it is read out
                 try: frame[c].astype(object)
                 except Exception as e:
-                    raise DataContractError([Problem(name, None, str(c), f"holds values that cannot be read ({type(e).__name__}); the file may be damaged")]) from None
+                    raise DataContractError([Problem(name, None, str(c),
+                                                     f"holds values that cannot be read ({type(e).__name__}); "
+                                                     "the file may be damaged")]) from None
             return frame
     except DataContractError: raise
     except pd.errors.EmptyDataError:
-        raise DataContractError([Problem(name, None, None, 'the file is empty; it needs a header row and data rows')]) from None
+        raise DataContractError([Problem(name, None, None,
+                                         'the file is empty; it needs a header row and data rows')]) from None
     except Exception as e:  # the readers raise many types (ParserError, UnicodeDecodeError, ArrowInvalid, OSError …)
         kind = 'CSV' if suffix in ('.csv', '.txt') else 'Parquet'
         msg = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
         raise DataContractError([Problem(name, None, None, f'cannot be read as {kind}: {msg}')]) from None
-    raise DataContractError([Problem(name, None, None, f"unsupported file type {suffix or '(none)'!r}; use .csv or .parquet")])
+    raise DataContractError([Problem(name, None, None,
+                                     f"unsupported file type {suffix or '(none)'!r}; use .csv or .parquet")])
 
 # %% ../nbs/00_core.ipynb #3d822bbe
 def _check_columns(raw: pd.DataFrame, name: str) -> tuple[pd.DataFrame, list[Problem], list[str]]:
@@ -400,8 +422,9 @@ def _check_columns(raw: pd.DataFrame, name: str) -> tuple[pd.DataFrame, list[Pro
     raw = raw.set_axis(cols, axis=1)
     if len(cols) == 1 and (seps := [d for d in (';', '\t', '|') if d in cols[0]]):
         sep = {'\t': 'tabs'}.get(seps[0], repr(seps[0]))
-        return raw, [Problem(name, 1, None, f"the header is one column ({show_value(cols[0], 60)}): the file seems to separate "
-                                         f"columns with {sep}; save it comma-separated (see {CONTRACT_DOC} §1)")], notes
+        return raw, [Problem(name, 1, None,
+                             f"the header is one column ({show_value(cols[0], 60)}): the file seems to separate "
+                             f"columns with {sep}; save it comma-separated (see {CONTRACT_DOC} §1)")], notes
     seen = set()
     for c in cols:
         if c in seen: problems.append(Problem(name, 1, c, 'the column appears more than once; keep one'))
@@ -418,17 +441,21 @@ def _check_columns(raw: pd.DataFrame, name: str) -> tuple[pd.DataFrame, list[Pro
         notes.append(f"read column {alias[0]!r} as 'month'")
     for c in REQUIRED_COLUMNS:
         if c not in raw.columns:
-            problems.append(Problem(name, None, c, f"missing required column{did_you_mean(c, [x for x in cols if x not in CONTRACT])}"))
+            problems.append(Problem(
+                name, None, c, f"missing required column{did_you_mean(c, [x for x in cols if x not in CONTRACT])}"))
     return raw, problems, notes
 
 # %% ../nbs/00_core.ipynb #d40c6dea
 def _check_values(raw: pd.DataFrame, source: str, rows: np.ndarray, problems: list) -> tuple[dict, np.ndarray]:
-    "Convert each contract column by its kind, appending a Problem per bad cell; the columns and the rows with a bad key."
+    ("Convert each contract column by its kind, appending a Problem per bad cell; "
+     "the columns and the rows with a bad key.")
     out, bad_key = {}, np.zeros(len(raw), dtype=bool)
 
     def report(mask, column, rule_of):
         for i in np.flatnonzero(mask)[:1000]: problems.append(Problem(source, int(rows[i]), column, rule_of(i)))
-        if mask.sum() > 1000: problems.append(Problem(source, None, column, f'… {int(mask.sum()) - 1000} more rows break the same rule'))
+        if mask.sum() > 1000:
+            problems.append(Problem(source, None, column,
+                                    f'… {int(mask.sum()) - 1000} more rows break the same rule'))
 
     for name, col in CONTRACT.items():
         if name not in raw.columns: continue
@@ -440,10 +467,12 @@ def _check_values(raw: pd.DataFrame, source: str, rows: np.ndarray, problems: li
             out[name] = values.astype(object).where(~miss, '').map(lambda v: str(v).strip()).astype(str)
             if name == 'studio_id': bad_key |= miss
             continue
-        if col.required or name == 'month': report(miss, name, lambda i: 'is empty; every row needs a value (nothing is imputed)')
+        if col.required or name == 'month':
+            report(miss, name, lambda i: 'is empty; every row needs a value (nothing is imputed)')
         if col.kind == 'month':
             dates, bad = _as_months(values)
-            report(bad, name, lambda i: f'{_show(vals[i])} is not a date; write the first day of the month as YYYY-MM-01')
+            report(bad, name,
+                   lambda i: f'{_show(vals[i])} is not a date; write the first day of the month as YYYY-MM-01')
             ok = ~dates.isna()
             off = ok & ((dates.day != 1) | (dates.hour != 0) | (dates.minute != 0) | (dates.second != 0))
             report(off, name, lambda i: f'{dates[i].date()} is not the first day of a month; write YYYY-MM-01')
@@ -464,8 +493,9 @@ def _check_values(raw: pd.DataFrame, source: str, rows: np.ndarray, problems: li
             above = fin & (nums > col.high) if col.high is not None else np.zeros_like(fin)
             report(below | above, name, lambda i: f'must be {col.rule()} (got {show_value(nums[i])})')
         if col.ceiling is not None:
-            report(fin & (nums > col.ceiling) & ~above, name, lambda i: f'{show_value(nums[i])} is not a plausible month of one studio '
-                   f'(at most {_bound(col.ceiling)}); check the units')
+            report(fin & (nums > col.ceiling) & ~above, name,
+                   lambda i: f'{show_value(nums[i])} is not a plausible month of one studio '
+                             f'(at most {_bound(col.ceiling)}); check the units')
         out[name] = nums
     return out, bad_key
 
@@ -478,28 +508,38 @@ def _check_keys(clean: pd.DataFrame, rows: np.ndarray, bad_key: np.ndarray, sour
         for (sid, m), grp in keys[dup].groupby(['studio_id', 'month'], sort=False):
             rs = list(grp.row)
             for r in rs[1:]:
-                problems.append(Problem(source, int(r), 'month', f"{m:%Y-%m} appears more than once for studio {sid!r} (first at row {rs[0]}); months must be unique"))
+                problems.append(Problem(source, int(r), 'month',
+                                        f"{m:%Y-%m} appears more than once for studio {sid!r} "
+                                        f"(first at row {rs[0]}); months must be unique"))
         keys = keys[~keys.duplicated(['studio_id', 'month'])].sort_values(['studio_id', 'month'])
         period = keys.month.dt.year * 12 + keys.month.dt.month
         step = period.groupby(keys.studio_id).diff()
         for i in np.flatnonzero((step > 1).to_numpy()):
             prev = keys.month.iloc[i - 1]
             cur, r, sid = keys.month.iloc[i], keys.row.iloc[i], keys.studio_id.iloc[i]
-            problems.append(Problem(source, int(r), 'month', f"studio {sid!r} has no rows between {prev:%Y-%m} and {cur:%Y-%m} "
-                                    f"({int(step.iloc[i]) - 1} month{'s' if step.iloc[i] > 2 else ''} missing); a studio's months must be consecutive"))
+            problems.append(Problem(source, int(r), 'month',
+                                    f"studio {sid!r} has no rows between {prev:%Y-%m} and {cur:%Y-%m} "
+                                    f"({int(step.iloc[i]) - 1} month{'s' if step.iloc[i] > 2 else ''} missing); "
+                                    "a studio's months must be consecutive"))
     if 'studio_type' in clean and not problems:
         n_types = clean.groupby('studio_id').studio_type.nunique()
         for sid in n_types[n_types > 1].index:
-            problems.append(Problem(source, None, 'studio_type', f"studio {sid!r} has more than one studio_type ({', '.join(sorted(clean.studio_type[clean.studio_id == sid].unique()))}); keep one per studio"))
+            problems.append(Problem(source, None, 'studio_type',
+                                    f"studio {sid!r} has more than one studio_type "
+                                    f"({', '.join(sorted(clean.studio_type[clean.studio_id == sid].unique()))}); "
+                                    "keep one per studio"))
 
 # %% ../nbs/00_core.ipynb #12210dbf
 def _finish(clean: pd.DataFrame, raw: pd.DataFrame, notes: list, source: str) -> pd.DataFrame:
     "Whole numbers as integers, defaults noted, extra columns kept at the end, rows sorted by studio and month."
     for name, col in CONTRACT.items():
-        if col.kind == 'int' and name in clean and not np.isnan(clean[name]).any(): clean[name] = clean[name].round().astype('int64')
+        if col.kind == 'int' and name in clean and not np.isnan(clean[name]).any():
+            clean[name] = clean[name].round().astype('int64')
     for name in [c for c in CONTRACT if c in clean and not CONTRACT[c].required and CONTRACT[c].kind != 'text']:
         n = int(np.isnan(clean[name]).sum())
-        if n: notes.append(f"optional column {name!r} is empty in {n} row{'s' if n > 1 else ''}; it is left empty (not used for modelling)")
+        if n:
+            notes.append(f"optional column {name!r} is empty in {n} row{'s' if n > 1 else ''}; "
+                         "it is left empty (not used for modelling)")
     if 'studio_type' not in clean:
         clean['studio_type'] = 'unknown'
         notes.append("no studio_type column: every studio is typed 'unknown'")
@@ -513,13 +553,18 @@ def _finish(clean: pd.DataFrame, raw: pd.DataFrame, notes: list, source: str) ->
 def validate_history(raw: pd.DataFrame, # a table in the data contract, as read from a file
                      source: str = '<DataFrame>', # the file name used in problems
                     ) -> pd.DataFrame:
-    "Check every rule of the data contract and return the clean history, or raise one DataContractError listing every problem."
-    if not isinstance(raw, pd.DataFrame): raise StudioRevenueError(f"history must be a pandas DataFrame, got {type(raw).__name__}")
+    ("Check every rule of the data contract and return the clean history, "
+     "or raise one DataContractError listing every problem.")
+    if not isinstance(raw, pd.DataFrame):
+        raise StudioRevenueError(f"history must be a pandas DataFrame, got {type(raw).__name__}")
     lines = raw.attrs.get('line_numbers')
     raw, problems, notes = _check_columns(raw.reset_index(drop=True), source)
     if problems and any(p.row == 1 for p in problems): raise DataContractError(problems)
-    if len(raw) == 0: raise DataContractError(problems + [Problem(source, None, None, 'no data rows; the file needs at least one month')])
-    rows = np.asarray(lines) if lines is not None and len(lines) == len(raw) else np.arange(len(raw)) + 2  # header = row 1
+    if len(raw) == 0:
+        raise DataContractError(problems + [Problem(source, None, None,
+                                                    'no data rows; the file needs at least one month')])
+    # rows as a spreadsheet numbers them: the header is row 1
+    rows = np.asarray(lines) if lines is not None and len(lines) == len(raw) else np.arange(len(raw)) + 2
     out, bad_key = _check_values(raw, source, rows, problems)
     clean = pd.DataFrame(out)
     if 'studio_id' not in clean:
@@ -540,10 +585,12 @@ def load_history(path: str | Path,
 # %% ../nbs/00_core.ipynb #5d39d1e9
 def _studio_rows(raw: pd.DataFrame, studios: Sequence[str]) -> pd.DataFrame:
     "The rows of `raw` whose studio_id is one of `studios`, keeping each row's line number; all rows when none is."
-    if list(map(str, raw.columns)).count('studio_id') != 1: return raw  # no (or a repeated) studio_id column: check it all
+    # no (or a repeated) studio_id column: check it all
+    if list(map(str, raw.columns)).count('studio_id') != 1: return raw
     ids = raw['studio_id']
     if isinstance(ids.dtype, pd.StringDtype): ids = ids.str.strip()  # a CSV's text: vectorised
-    else: ids = ids.astype(object).map(lambda v: v if v is None or v is pd.NA or v != v else str(v).strip())  # Parquet: any type
+    else:  # Parquet: any type
+        ids = ids.astype(object).map(lambda v: v if v is None or v is pd.NA or v != v else str(v).strip())
     keep = ids.isin(set(studios)).to_numpy()
     if not keep.any(): return raw
     lines = raw.attrs.get('line_numbers')
@@ -561,16 +608,18 @@ def current_levers(studio_history: pd.DataFrame) -> dict[str, float]:
 def summarise_history(history: pd.DataFrame) -> dict:
     "Headline figures of a validated history: size, period and revenue by studio type."
     last = history.sort_values('month').groupby('studio_id').tail(1)
-    by_type = history.groupby('studio_type').agg(studios=('studio_id', 'nunique'), mean_monthly_revenue=('total_revenue', 'mean'),
-                                                 mean_members=('total_members', 'mean'), mean_retention=('retention_rate', 'mean'),
-                                                 mean_price=('avg_ticket_price', 'mean'))
+    by_type = history.groupby('studio_type').agg(
+        studios=('studio_id', 'nunique'), mean_monthly_revenue=('total_revenue', 'mean'),
+        mean_members=('total_members', 'mean'), mean_retention=('retention_rate', 'mean'),
+        mean_price=('avg_ticket_price', 'mean'))
     return dict(rows=int(len(history)), studios=int(history.studio_id.nunique()),
                 months=int(history.month.nunique()), first_month=f"{history.month.min():%Y-%m-%d}",
                 last_month=f"{history.month.max():%Y-%m-%d}",
                 total_revenue_last_month=round(float(last.total_revenue.sum()), 2),
                 median_monthly_revenue=round(float(history.total_revenue.median()), 2),
                 median_retention=round(float(history.retention_rate.median()), 4),
-                by_studio_type={t: {k: (int(v) if k == 'studios' else round(float(v), 4 if 'retention' in k else 2)) for k, v in row.items()}
+                by_studio_type={t: {k: (int(v) if k == 'studios' else round(float(v), 4 if 'retention' in k else 2))
+                                    for k, v in row.items()}
                                 for t, row in by_type.iterrows()})
 
 def find_project_root(start: str | Path | None = None) -> Path:
@@ -598,7 +647,8 @@ def _alive(pid: int) -> bool:
     return True
 
 def _os_error(e: OSError, what: str, path: Path) -> StudioRevenueError:
-    return StudioRevenueError(f"{what} {path}: cannot write there ({e.strerror or type(e).__name__}); choose another place")
+    return StudioRevenueError(f"{what} {path}: cannot write there ({e.strerror or type(e).__name__}); "
+                              "choose another place")
 
 @contextmanager
 def claim_output(path: str | Path, what: str = '--out'):
@@ -613,11 +663,13 @@ def claim_output(path: str | Path, what: str = '--out'):
                 try: pid = int(lock.read_text().split()[0])
                 except (OSError, ValueError, IndexError): pid = None
                 if pid is not None and _alive(pid):
-                    raise StudioRevenueError(f"{what} {path} is being written by another studio-revenue run (process {pid}); "
-                                             f"wait for it to finish or choose another") from None
+                    raise StudioRevenueError(f"{what} {path} is being written by another studio-revenue run "
+                                             f"(process {pid}); wait for it to finish or choose another") from None
                 if pid is None and time.time() - lock.stat().st_mtime < 5: time.sleep(0.2); continue  # being created
                 lock.unlink(missing_ok=True)  # left by a run that was killed
-        else: raise StudioRevenueError(f"{what} {path} is locked by {lock}; remove it if no studio-revenue run is writing there")
+        else:
+            raise StudioRevenueError(f"{what} {path} is locked by {lock}; "
+                                     "remove it if no studio-revenue run is writing there")
         os.write(fd, f"{os.getpid()}\n".encode()); os.close(fd)
     except (FileExistsError, NotADirectoryError) as e:
         raise StudioRevenueError(f"{what} {path}: a part of the path is a file, not a folder ({e.filename})") from None
@@ -654,9 +706,11 @@ def publish(tmp: Path, final: Path, overwrite: bool, what: str = '--out'):
         if overwrite: os.replace(tmp, final); return
         try: os.link(tmp, final)
         except FileExistsError:
-            raise StudioRevenueError(f"{what} {final} already exists; pass --overwrite to replace it or choose another name") from None
+            raise StudioRevenueError(f"{what} {final} already exists; "
+                                     "pass --overwrite to replace it or choose another name") from None
         except OSError: # a file system without hard links: check, then rename (the claim keeps other runs out)
-            if final.exists(): raise StudioRevenueError(f"{what} {final} already exists; pass --overwrite to replace it") from None
+            if final.exists():
+                raise StudioRevenueError(f"{what} {final} already exists; pass --overwrite to replace it") from None
             os.replace(tmp, final)
     finally:
         if tmp.exists(): tmp.unlink()

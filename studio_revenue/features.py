@@ -32,14 +32,17 @@ _IX = {n: i for i, n in enumerate(LEVER_NAMES)}
 CONTEXT_FEATURES = ('ratio_0', 'ratio_1', 'ratio_2', 'ratio_mean3', 'ratio_mean6', 'ratio_mean12', 'ratio_seasonal',
                     'other_share', 'upsell_share', 'revenue_growth', 'member_growth', 'origin_month', 'target_month',
                     'horizon', 'type_code') + tuple(f'now_{n}' for n in LEVER_NAMES)
-PLAN_FEATURES = ('plan_staff_utilization_rate', 'utilization_ratio', 'visits_ratio', 'members_ratio', 'price_ratio', 'upsold_ratio')
+PLAN_FEATURES = ('plan_staff_utilization_rate', 'utilization_ratio', 'visits_ratio', 'members_ratio', 'price_ratio',
+                 'upsold_ratio')
 FEATURES = CONTEXT_FEATURES + PLAN_FEATURES
 MONOTONE = tuple(1 if f in PLAN_FEATURES else 0 for f in FEATURES)  # every plan feature rises with its levers
 DRIVERS = ('visits', 'members', 'upsell_rate', 'price', 'utilization')  # what other revenue may answer to
 MAX_ELASTICITY = 1.5  # an elasticity is learned within [0, MAX_ELASTICITY]: never negative, so revenue stays monotone
 SATURATION = 0.9      # visits rising < 0.9 % per 1 % more classes within studios: the data show a demand ceiling
-MEMBER_PULL = 0.05    # … or visits rising > 0.05 % per 1 % more members (the schedule held): members, not classes, set visits
-HETEROGENEITY = 2.0    # an elasticity differs between studios where their own estimates stray twice as far as noise allows
+MEMBER_PULL = 0.05    # … or visits rising > 0.05 % per 1 % more members (the schedule held):
+                      # members, not classes, set visits
+HETEROGENEITY = 2.0    # an elasticity differs between studios where their own estimates stray
+                       # twice as far as noise allows
 EVIDENCE_STRONG = 2.0  # a studio whose whole history gives evidence above this (one-sided ~2 %) surely has a ceiling
 Z_GRID = np.linspace(-6, 16, 221)  # evidence (a t-statistic) at which the panel's P(ceiling | evidence) is kept
 SUPPORT_NEAR = 0.05   # 'near' a planned value: within 5 % of the lever's range
@@ -53,7 +56,8 @@ def _windows(x: np.ndarray, width: int, fill=np.nan) -> np.ndarray:
     return np.lib.stride_tricks.sliding_window_view(np.concatenate([np.full(width - 1, fill), x]), width)
 
 def _seasonal_index(history: pd.DataFrame, other: np.ndarray) -> np.ndarray:
-    "Calendar index of other revenue per visit: median across studios of each month's spend per visit over the studio's mean, scaled to mean 1."
+    ("Calendar index of other revenue per visit: median across studios of each month's spend per visit "
+     "over the studio's mean, scaled to mean 1.")
     visits = (history.total_classes_held * history.class_attendance_rate).to_numpy(float)
     spend = pd.Series(np.where(visits > 0, other / np.maximum(visits, 1e-9), np.nan), index=history.index)
     rel = spend / spend.groupby(history.studio_id).transform('mean')
@@ -63,7 +67,8 @@ def _seasonal_index(history: pd.DataFrame, other: np.ndarray) -> np.ndarray:
 
 # %% ../nbs/20_features.ipynb #bc017cdc
 def _drivers(h: pd.DataFrame) -> np.ndarray:
-    "(months, DRIVERS) of a history: visits (classes × attendance; capacity is a studio constant), members, upsell, price, utilization."
+    ("(months, DRIVERS) of a history: visits (classes × attendance; capacity is a studio constant), "
+     "members, upsell, price, utilization.")
     return np.column_stack([h.total_classes_held.to_numpy(float) * h.class_attendance_rate.to_numpy(float),
                             h.total_members.to_numpy(float), h.upsell_rate.to_numpy(float),
                             h.avg_ticket_price.to_numpy(float), h.staff_utilization_rate.to_numpy(float)])
@@ -82,7 +87,8 @@ def _within_logs(y, X, month, studio, bounded: int):
     return fit.x[:k], season / season.mean()
 
 def learn_structure(history: pd.DataFrame, parts: dict[str, np.ndarray]) -> dict:
-    "How each part of other revenue answers the DRIVERS (pooled elasticities, calendar index), and how visits answer the schedule."
+    ("How each part of other revenue answers the DRIVERS (pooled elasticities, calendar index), "
+     "and how visits answer the schedule.")
     month, studio, D = history.month.dt.month.to_numpy(), history.studio_id.to_numpy(), _drivers(history)
     out = {}
     for name, y in parts.items():
@@ -90,12 +96,14 @@ def learn_structure(history: pd.DataFrame, parts: dict[str, np.ndarray]) -> dict
         out[name] = dict(elasticity=e, season=season)
     X = np.column_stack([history.total_classes_held.to_numpy(float), D[:, 1]])
     (classes_gain, members_gain), visit_season = _within_logs(D[:, 0], X, month, studio, bounded=0)
-    return dict(parts=out, visits_per_class=float(classes_gain), visits_per_member=float(members_gain), visit_season=visit_season)
+    return dict(parts=out, visits_per_class=float(classes_gain), visits_per_member=float(members_gain),
+                visit_season=visit_season)
 
 
 # %% ../nbs/20_features.ipynb #de4e6cfa
 def support_grids(history: pd.DataFrame, horizons: int = MAX_HORIZON) -> dict[str, dict[str, list]]:
-    "Quantile grids of every lever in the training data: its values, and its changes 1–`horizons` months after any month."
+    ("Quantile grids of every lever in the training data: its values, "
+     "and its changes 1–`horizons` months after any month.")
     out = {}
     for n, col in zip(LEVER_NAMES, LEVER_COLUMNS):
         values, changes = history[col].to_numpy(float), []
@@ -114,18 +122,21 @@ def _share_near(grid, x, width):
 
 def support_shares(grids: dict, now: np.ndarray, # (k, levers) the studio's lever values at each origin
                    paths: np.ndarray) -> np.ndarray:  # (k, H, levers) planned values
-    "Per plan, month and lever: the share of training studio-months near the planned value — the smaller of the share near its value and near its change from now."
+    ("Per plan, month and lever: the share of training studio-months near the planned value — "
+     "the smaller of the share near its value and near its change from now.")
     out = np.empty(paths.shape)
     for i, n in enumerate(LEVER_NAMES):
         width = SUPPORT_NEAR * (LEVERS[n].high - LEVERS[n].low)
         x = paths[:, :, i]
-        out[:, :, i] = np.minimum(_share_near(grids[n]['value'], x, width), _share_near(grids[n]['change'], x - now[:, None, i], width))
+        out[:, :, i] = np.minimum(_share_near(grids[n]['value'], x, width),
+                                  _share_near(grids[n]['change'], x - now[:, None, i], width))
     return out
 
 
 # %% ../nbs/20_features.ipynb #4e63a15a
 def ceiling_evidence(visits, classes, members, calendar, season, width: int = SKELETON_WINDOW) -> np.ndarray:
-    "Per month: t-statistic of visits' elasticity to members (schedule and calendar held) over the trailing `width` months."
+    ("Per month: t-statistic of visits' elasticity to members (schedule and calendar held) "
+     "over the trailing `width` months.")
     y = np.log(np.maximum(visits, 1e-9)) - np.log(season[np.asarray(calendar) - 1])
     Y, A, B = (_windows(v, width) for v in (y, np.log(np.maximum(classes, 1e-9)), np.log(np.maximum(members, 1))))
     n = (~np.isnan(Y)).sum(1)
@@ -141,11 +152,13 @@ def ceiling_evidence(visits, classes, members, calendar, season, width: int = SK
 def ceiling_curve(evidence: np.ndarray, # each training studio's evidence over its last SKELETON_WINDOW months
                   share: float,         # the panel's share of studios with a ceiling (the prior)
                  ) -> np.ndarray:
-    "P(ceiling | evidence) on Z_GRID: 1 − Efron's local false discovery rate with the panel's share as the prior, made monotone."
+    ("P(ceiling | evidence) on Z_GRID: 1 − Efron's local false discovery rate "
+     "with the panel's share as the prior, made monotone.")
     z = np.asarray(evidence, float)
     z = z[np.isfinite(z)]
     null = z[z < 0]
-    if len(null) < 5 or len(z) < 20: return np.ones_like(Z_GRID)  # too few studios to tell them apart: the panel's decision
+    # too few studios to tell them apart: the panel's decision
+    if len(null) < 5 or len(z) < 20: return np.ones_like(Z_GRID)
     pi0 = 1 - share
     from scipy.stats import gaussian_kde, norm
     f0 = pi0 * norm.pdf(Z_GRID, 0, np.sqrt(np.mean(null ** 2)))
@@ -167,7 +180,8 @@ def _window_design(logy, logX, width):
     return Yc, Xc, ok.sum(1)
 
 def shrunk_elasticities(logy, logX, pooled, noise: float, spread, width: int = SKELETON_WINDOW) -> np.ndarray:
-    "Per month (T, k): the studio's elasticities over its trailing `width` months, ridge-shrunk towards `pooled`, in [0, MAX_ELASTICITY]."
+    ("Per month (T, k): the studio's elasticities over its trailing `width` months, "
+     "ridge-shrunk towards `pooled`, in [0, MAX_ELASTICITY].")
     Yc, Xc, _ = _window_design(logy, logX, width)
     A = np.einsum('twi,twj->tij', Xc, Xc) / noise + np.diag(1 / np.asarray(spread, float))
     rhs = np.einsum('twi,tw->ti', Xc, Yc) / noise + np.asarray(pooled, float) / np.asarray(spread, float)
@@ -187,10 +201,12 @@ def studio_fits(history: pd.DataFrame, part: np.ndarray, season: np.ndarray) -> 
         inv = np.linalg.inv(S)
         bs = inv @ Xc.T @ Yc
         r = (Yc - Xc @ bs)[Yc != 0]
-        rss, dof, lag = rss + float(r @ r), dof + n - D.shape[1] - 1, [lag[0] + float(r[1:] @ r[:-1]), lag[1] + float(r @ r)]
+        rss, dof, lag = (rss + float(r @ r), dof + n - D.shape[1] - 1,
+                         [lag[0] + float(r[1:] @ r[:-1]), lag[1] + float(r @ r)])
         b.append(bs); v.append(np.diag(inv)); ids.append(sid)
     if len(b) < 10: return 1.0, None, None
-    rho = float(np.clip(lag[0] / lag[1], 0, 0.9))  # months are not independent: fewer effective months, more sampling noise
+    # months are not independent: fewer effective months, more sampling noise
+    rho = float(np.clip(lag[0] / lag[1], 0, 0.9))
     return rss / dof * (1 + rho) / (1 - rho), pd.DataFrame(np.array(b), index=ids), pd.DataFrame(np.array(v), index=ids)
 
 def elasticity_spread(history: pd.DataFrame, part: np.ndarray, season: np.ndarray, pooled) -> tuple:
@@ -200,9 +216,11 @@ def elasticity_spread(history: pd.DataFrame, part: np.ndarray, season: np.ndarra
     b, v = b.to_numpy(), v.to_numpy()
     keep = v <= np.quantile(v, 0.75, axis=0)  # studios whose months pin the elasticity down
     dev = np.where(keep, (b - np.asarray(pooled)) ** 2 - noise * v, np.nan)
-    # studios that share one structure stray by their noise alone (median squared z of χ²(1): 0.455); only a clear excess counts
+    # studios that share one structure stray by their noise alone (median squared z of χ²(1): 0.455);
+    # only a clear excess counts
     varies = np.median((b - np.asarray(pooled)) ** 2 / (noise * v), axis=0) / 0.455 > HETEROGENEITY
-    spread = np.where(varies, np.maximum(np.nanmean(dev, axis=0), 1e-6), 1e-12)  # 1e-12: the pooled elasticity, to ~1e-10
+    # 1e-12: the pooled elasticity, to ~1e-10
+    spread = np.where(varies, np.maximum(np.nanmean(dev, axis=0), 1e-6), 1e-12)
     return noise, spread, elasticity_mixture(b, v, noise, pooled, spread)
 
 # %% ../nbs/20_features.ipynb #a10d0002
@@ -211,21 +229,24 @@ MAX_KINDS = 4  # kinds of economics a panel's elasticities may come in
 def elasticity_mixture(b: np.ndarray, # (studios, k) each studio's whole-history elasticities
                        v: np.ndarray, # (studios, k) their sampling variances / noise
                        noise: float, pooled, spread) -> dict | None:
-    "The kinds (weights, means, spreads) the studios' elasticities come in, on the drivers whose elasticity varies; None: one kind."
+    ("The kinds (weights, means, spreads) the studios' elasticities come in, "
+     "on the drivers whose elasticity varies; None: one kind.")
     from sklearn.mixture import GaussianMixture
     varies = np.asarray(spread) > 1e-9
     if not varies.any(): return None
     precise = (v[:, varies] <= np.quantile(v[:, varies], 0.75, axis=0)).all(1)  # studios whose months pin them down
     x = b[precise][:, varies]
     if len(x) < 10 * MAX_KINDS: return None
-    fits = [GaussianMixture(c, covariance_type='diag', random_state=0, n_init=2).fit(x) for c in range(1, MAX_KINDS + 1)]
+    fits = [GaussianMixture(c, covariance_type='diag', random_state=0, n_init=2).fit(x)
+            for c in range(1, MAX_KINDS + 1)]
     best = min(fits, key=lambda g: g.bic(x))
     if best.n_components == 1: return None
     means = np.tile(np.asarray(pooled, float), (best.n_components, 1))
     means[:, varies] = np.clip(best.means_, 0, MAX_ELASTICITY)
     spreads = np.full_like(means, 1e-12)
-    # a kind's spread: its studios' scatter less their typical sampling noise, but never below a quarter of the scatter —
-    # the noise is inflated for autocorrelated months, and a kind pinned to one value would overrule the studio's own months
+    # a kind's spread: its studios' scatter less their typical sampling noise, but never below a quarter of the
+    # scatter — the noise is inflated for autocorrelated months, and a kind pinned to one value would overrule
+    # the studio's own months
     sampling = noise * np.median(v[precise][:, varies], axis=0)
     spreads[:, varies] = np.maximum(best.covariances_ - sampling, best.covariances_ / 4)
     return dict(weights=best.weights_.astype(float), means=means, spreads=spreads)
@@ -237,7 +258,8 @@ KIND_WINDOW = 60  # months a studio's kind is read from: a kind lasts, so all th
 def kind_evidence(logy, logX, mixture: dict, noise: float, width: int = SKELETON_WINDOW):
     "Per kind: the ridge answer (C, T, k) over the trailing `width` months and their log marginal likelihood (C, T)."
     Yc, Xc, _ = _window_design(logy, logX, width)
-    XX, XY, YY = np.einsum('twi,twj->tij', Xc, Xc) / noise, np.einsum('twi,tw->ti', Xc, Yc) / noise, (Yc ** 2).sum(1) / noise
+    XX, XY, YY = (np.einsum('twi,twj->tij', Xc, Xc) / noise, np.einsum('twi,tw->ti', Xc, Yc) / noise,
+                  (Yc ** 2).sum(1) / noise)
     post, loglik = [], []
     for mu, s in zip(np.asarray(mixture['means']), np.asarray(mixture['spreads'])):
         A = XX + np.diag(1 / s)
@@ -249,7 +271,8 @@ def kind_evidence(logy, logX, mixture: dict, noise: float, width: int = SKELETON
     return np.array(post), np.array(loglik)
 
 def kind_average(post, logw, kinds: bool = False):
-    "Elasticities (T, k): the kinds' answers `post` (C, T, k) averaged by their posterior weights from `logw` (C, T) …"
+    ("Elasticities (T, k): the kinds' answers `post` (C, T, k) averaged by their posterior weights "
+     "from `logw` (C, T) …")
     # … (`kinds`: also each kind's answer (T, C, k) and weight (T, C))
     p = np.exp(logw - logw.max(0))
     p /= p.sum(0)
@@ -344,7 +367,8 @@ def joint_kinds(fits: dict, # part -> `studio_fits` (noise, b, v)
 
 # %% ../nbs/20_features.ipynb #a10d0005
 def studio_season(history: pd.DataFrame, part: np.ndarray) -> np.ndarray:
-    "A part's calendar index (mean 1) fitted together with each studio's own whole-history elasticities (Frisch–Waugh)."
+    ("A part's calendar index (mean 1) fitted together with each studio's own whole-history elasticities "
+     "(Frisch–Waugh).")
     D, cal = np.log(np.maximum(_drivers(history), 1e-9)), history.month.dt.month.to_numpy()
     logy = np.where(part > 0, np.log(np.maximum(part, 1e-300)), np.nan)
     M = (cal[:, None] == np.arange(2, 13)).astype(float)  # calendar months 2–12 against January
@@ -370,11 +394,13 @@ class Horizon:
     other: np.ndarray       # (k, H) the skeleton's other revenue (always > 0)
 
     def revenue(self, correction: np.ndarray) -> np.ndarray:
-        "Revenue (k, H) from the model's correction of other revenue (clipped at 0, so revenue stays monotone in the levers)."
+        ("Revenue (k, H) from the model's correction of other revenue "
+         "(clipped at 0, so revenue stays monotone in the levers).")
         return self.membership + self.other * np.maximum(np.asarray(correction).reshape(self.other.shape), 0)
 
 _PART_FIELDS = ('elasticity', 'season', 'noise', 'spread')
-_OLD_PART = dict(elasticity=None, season=None, noise=[1.0], spread=[1e-12] * len(DRIVERS))  # models saved before partial pooling: the pooled elasticities
+# models saved before partial pooling: the pooled elasticities
+_OLD_PART = dict(elasticity=None, season=None, noise=[1.0], spread=[1e-12] * len(DRIVERS))
 
 def _mixture_dict(m) -> dict:
     return {} if m is None else dict(mixture={f: np.asarray(x, float).tolist() for f, x in m.items()})
@@ -399,22 +425,30 @@ class FeatureBuilder:
 
     @classmethod
     def from_dict(cls, d: dict):
-        if 'parts' not in d: raise StudioRevenueError("the model was saved by an older version (fixed revenue skeleton); retrain it with `studio-revenue train`")
+        if 'parts' not in d:
+            raise StudioRevenueError("the model was saved by an older version (fixed revenue skeleton); "
+                                     "retrain it with `studio-revenue train`")
         self = cls()
-        self.components_, self.studio_types_, self.ceiling_ = bool(d['components']), list(d['studio_types']), bool(d['ceiling'])
-        self.visits_per_class_, self.visits_per_member_, self.support_ = float(d['visits_per_class']), float(d['visits_per_member']), d['support']
-        self.parts_ = {k: {f: np.asarray(v.get(f, _OLD_PART[f]), float) for f in _PART_FIELDS} for k, v in d['parts'].items()}
+        self.components_, self.studio_types_, self.ceiling_ = (
+            bool(d['components']), list(d['studio_types']), bool(d['ceiling']))
+        self.visits_per_class_, self.visits_per_member_, self.support_ = (
+            float(d['visits_per_class']), float(d['visits_per_member']), d['support'])
+        self.parts_ = {k: {f: np.asarray(v.get(f, _OLD_PART[f]), float) for f in _PART_FIELDS}
+                       for k, v in d['parts'].items()}
         for k, v in d['parts'].items():  # models saved before the mixture prior: one kind
-            self.parts_[k]['mixture'] = {f: np.asarray(x, float) for f, x in v['mixture'].items()} if v.get('mixture') else None
+            self.parts_[k]['mixture'] = ({f: np.asarray(x, float) for f, x in v['mixture'].items()}
+                                         if v.get('mixture') else None)
         self.season_ = next(iter(self.parts_.values()))['season']
         self.visit_season_ = np.asarray(d.get('visit_season', np.ones(12)), float)
-        self.ceiling_curve_ = np.asarray(d.get('ceiling_curve', np.ones_like(Z_GRID)), float)  # older models: the panel's decision
+        # older models: the panel's decision
+        self.ceiling_curve_ = np.asarray(d.get('ceiling_curve', np.ones_like(Z_GRID)), float)
         return self
 
 # %% ../nbs/20_features.ipynb #6c1e20cc
 @patch
 def fit(self: FeatureBuilder, history: pd.DataFrame): # a validated history (`load_history`)
-    "Learn how other revenue answers the levers (`learn_structure`), whether visits have a ceiling, and the studio types."
+    ("Learn how other revenue answers the levers (`learn_structure`), whether visits have a ceiling, "
+     "and the studio types.")
     self.components_ = self._uses_components(history)
     learned = learn_structure(history, self._parts(history))
     self.parts_ = {k: dict(elasticity=v['elasticity'], season=v['season']) for k, v in learned['parts'].items()}
@@ -423,7 +457,8 @@ def fit(self: FeatureBuilder, history: pd.DataFrame): # a validated history (`lo
         noise, spread, mixture = elasticity_spread(history, y, self.parts_[k]['season'], self.parts_[k]['elasticity'])
         if mixture is not None:  # studios come in kinds: the calendar index learned with their own elasticities
             self.parts_[k]['season'] = studio_season(history, y)
-            noise, spread, mixture = elasticity_spread(history, y, self.parts_[k]['season'], self.parts_[k]['elasticity'])
+            noise, spread, mixture = elasticity_spread(history, y, self.parts_[k]['season'],
+                                                       self.parts_[k]['elasticity'])
         self.parts_[k].update(noise=np.array([noise]), spread=spread, mixture=mixture)
     fits = {k: studio_fits(history, y, self.parts_[k]['season']) for k, y in parts.items()}
     for k, m in (joint_kinds(fits, self.parts_) or {}).items(): self.parts_[k]['mixture'] = m  # one kind per studio
@@ -449,12 +484,14 @@ def _evidence(self: FeatureBuilder, h, width=SKELETON_WINDOW, D=None):
 # %% ../nbs/20_features.ipynb #0ef71511
 @patch
 def _ceiling_share(self: FeatureBuilder, history, pull) -> float:
-    "Share of studios with a ceiling: the panel's pull of members on visits over that of the studios whose whole history shows one."
+    ("Share of studios with a ceiling: the panel's pull of members on visits "
+     "over that of the studios whose whole history shows one.")
     strong = [s for s, h in history.groupby('studio_id', sort=False) if self._evidence(h, len(h))[-1] > EVIDENCE_STRONG]
     if len(strong) < 5: return 1.0
     h = history[history.studio_id.isin(strong)]
     X = np.column_stack([h.total_classes_held.to_numpy(float), _drivers(h)[:, 1]])
-    (_, pull_strong), _ = _within_logs(_drivers(h)[:, 0], X, h.month.dt.month.to_numpy(), h.studio_id.to_numpy(), bounded=0)
+    (_, pull_strong), _ = _within_logs(_drivers(h)[:, 0], X, h.month.dt.month.to_numpy(), h.studio_id.to_numpy(),
+                                       bounded=0)
     return float(np.clip(pull / pull_strong, 0, 1)) if pull_strong > 0 else 1.0
 
 # %% ../nbs/20_features.ipynb #4adfd873
@@ -477,7 +514,8 @@ def to_dict(self: FeatureBuilder) -> dict:
 # %% ../nbs/20_features.ipynb #5894e99b
 @patch
 def _part_shape(self: FeatureBuilder, name, drivers, calendar, elasticity=None):
-    "Each part's response to its drivers × its calendar index (drivers (…, DRIVERS), calendar months 1–12; elasticity broadcast to drivers)."
+    ("Each part's response to its drivers × its calendar index "
+     "(drivers (…, DRIVERS), calendar months 1–12; elasticity broadcast to drivers).")
     p = self.parts_[name]
     e = p['elasticity'] if elasticity is None else elasticity
     return np.exp((np.log(np.maximum(drivers, 1e-9)) * e).sum(-1)) * p['season'][calendar - 1]
@@ -514,14 +552,17 @@ def context(self: FeatureBuilder, studio_history: pd.DataFrame) -> dict[str, np.
     parts = self._parts(h) if self._uses_components(h) or not self.components_ else \
         {'other': (h.total_revenue - h.total_members * h.avg_ticket_price).to_numpy(float)}
     names = list(self.parts_) if len(parts) == len(self.parts_) else None
-    if names is None: raise StudioRevenueError("this studio's data lack the revenue component columns the model was trained with "
-                                               f"({', '.join(COMPONENT_COLUMNS)})")
+    if names is None:
+        raise StudioRevenueError("this studio's data lack the revenue component columns the model was trained with "
+                                 f"({', '.join(COMPONENT_COLUMNS)})")
     E = self._studio_elasticities({n: parts[n] for n in names}, D, calendar)
-    kinds = {n: E[n][1:] for n in names if isinstance(E[n], tuple)}  # each kind's elasticities and weight, where kinds exist
+    # each kind's elasticities and weight, where kinds exist
+    kinds = {n: E[n][1:] for n in names if isinstance(E[n], tuple)}
     E = {n: e[0] if isinstance(e, tuple) else e for n, e in E.items()}
     DW = np.stack([_windows(D[:, j], W, 1.0) for j in range(D.shape[1])], -1)
     calW, inW = _windows(calendar.astype(float), W, 1.0).astype(int), _windows(np.ones(len(m)), W, 0.0)
-    levels = {n: sum_w(np.maximum(parts[n], 0)) / np.maximum((inW * self._part_shape(n, DW, calW, E[n][:, None])).sum(1), 1e-12)
+    levels = {n: sum_w(np.maximum(parts[n], 0))
+                 / np.maximum((inW * self._part_shape(n, DW, calW, E[n][:, None])).sum(1), 1e-12)
               for n in names}
     other = rev - m * price
     rev_w, other_w = _windows(rev, RATIO_LAGS), _windows(other, RATIO_LAGS)
@@ -537,15 +578,19 @@ def context(self: FeatureBuilder, studio_history: pd.DataFrame) -> dict[str, np.
     ctx = dict(month=h.month.to_numpy(), origin_month=calendar, type_code=types, members=m, price=price, visits=D[:, 0],
                upsold=m * h.upsell_rate.to_numpy(float), revenue=rev, floor=floor, ratio_window=ratio,
                visit_ceiling=_windows(visits_per_member, W, 0.0).max(axis=1),  # most visits per member in the window
-               ceiling_members=_windows(m, W, 1.0)[np.arange(len(m)), _windows(visits_per_member, W, 0.0).argmax(axis=1)],
+               ceiling_members=_windows(m, W, 1.0)[np.arange(len(m)),
+                                                   _windows(visits_per_member, W, 0.0).argmax(axis=1)],
                ratio_0=ratio[:, -1], ratio_1=ratio[:, -2], ratio_2=ratio[:, -3], ratio_mean3=ratio[:, -3:].mean(1),
                ratio_mean6=ratio[:, -6:].mean(1), ratio_mean12=ratio.mean(1),
                other_share=other_w[:, -3:].sum(1) / rev_w[:, -3:].sum(1),
-               upsell_share=part_w[names[-1]][:, -1] / np.maximum(skeleton_w[:, -1], floor) if len(names) > 1 else np.zeros(len(m)),
+               upsell_share=(part_w[names[-1]][:, -1] / np.maximum(skeleton_w[:, -1], floor) if len(names) > 1
+                             else np.zeros(len(m))),
                revenue_growth=rev_w[:, -3:].mean(1) / rev_w[:, :3].mean(1),
                member_growth=m / np.maximum(_windows(m, 4)[:, 0], 1))
-    ctx['ceiling_weight'] = np.interp(self._evidence(h, D=D), Z_GRID, self.ceiling_curve_) if self.ceiling_ else np.zeros(len(m))
-    if getattr(self, 'decide_ceiling_', False): ctx['ceiling_weight'] = (ctx['ceiling_weight'] >= 0.5).astype(float)  # goal seek
+    ctx['ceiling_weight'] = (np.interp(self._evidence(h, D=D), Z_GRID, self.ceiling_curve_) if self.ceiling_
+                             else np.zeros(len(m)))
+    if getattr(self, 'decide_ceiling_', False):  # goal seek
+        ctx['ceiling_weight'] = (ctx['ceiling_weight'] >= 0.5).astype(float)
     for n in names: ctx[f'level_{n}'], ctx[f'elasticity_{n}'] = levels[n], E[n]
     for n, (e, w) in kinds.items(): ctx[f'kinds_{n}'], ctx[f'kind_weight_{n}'] = e, w
     for n in LEVER_NAMES: ctx[f'now_{n}'] = h[LEVERS[n].column].to_numpy(float)
@@ -554,7 +599,8 @@ def context(self: FeatureBuilder, studio_history: pd.DataFrame) -> dict[str, np.
 # %% ../nbs/20_features.ipynb #3d43fa47
 @patch
 def plan_visits(self: FeatureBuilder, ctx, paths, members):
-    "Visits a plan can bring: classes × attendance, at most the most visits per member seen lately where the data show a ceiling."
+    ("Visits a plan can bring: classes × attendance, "
+     "at most the most visits per member seen lately where the data show a ceiling.")
     visits = paths[:, :, _IX['total_classes_held']] * paths[:, :, _IX['class_attendance_rate']]
     if not self.ceiling_: return visits
     # members book a share of the ceiling month's visits and walk-ins the rest, which does not grow with members:
@@ -593,13 +639,15 @@ def horizon(self: FeatureBuilder, ctx: dict[str, np.ndarray], # contexts of k or
     k, H, _ = paths.shape
     m0, members, visits, D, target_month = self._plan_drivers(ctx, paths, members_now)
     horizons = np.arange(1, H + 1)
-    other = sum(ctx[f'level_{n}'][:, None] * self._part_shape(n, D, target_month, ctx[f'elasticity_{n}'][:, None]) for n in self.parts_)
+    other = sum(ctx[f'level_{n}'][:, None] * self._part_shape(n, D, target_month, ctx[f'elasticity_{n}'][:, None])
+                for n in self.parts_)
     other = np.maximum(other, ctx['floor'][:, None])
     upsold = members * paths[:, :, _IX['upsell_rate']]
     cols = dict(ratio_seasonal=ctx['ratio_window'][:, horizons - 1],  # same calendar month a year before the target
                 target_month=target_month, horizon=np.broadcast_to(horizons, (k, H)),
                 plan_staff_utilization_rate=paths[:, :, _IX['staff_utilization_rate']],
-                utilization_ratio=paths[:, :, _IX['staff_utilization_rate']] / np.maximum(ctx['now_staff_utilization_rate'][:, None], 1e-9),
+                utilization_ratio=(paths[:, :, _IX['staff_utilization_rate']]
+                                   / np.maximum(ctx['now_staff_utilization_rate'][:, None], 1e-9)),
                 visits_ratio=visits / np.maximum(ctx['visits'][:, None], 1e-9),
                 members_ratio=members / np.maximum(m0[:, None], 1),
                 price_ratio=paths[:, :, _IX['avg_ticket_price']] / ctx['price'][:, None],
@@ -614,7 +662,8 @@ def horizon(self: FeatureBuilder, ctx: dict[str, np.ndarray], # contexts of k or
 def realized(self: FeatureBuilder, studio_history: pd.DataFrame, # one studio's history, sorted by month
              origins: np.ndarray,                  # row indices of the origin months
              horizons: int = MAX_HORIZON) -> tuple[Horizon, np.ndarray, np.ndarray]:
-    "The horizon after each origin with the levers the studio ran; `take` (origins, H) indexes each target month, `keep` marks those inside the history."
+    ("The horizon after each origin with the levers the studio ran; "
+     "`take` (origins, H) indexes each target month, `keep` marks those inside the history.")
     n = len(studio_history)
     ctx = {k: v[origins] for k, v in self.context(studio_history).items()}
     ahead = origins[:, None] + np.arange(1, horizons + 1)[None]
@@ -640,7 +689,8 @@ def training_set(self: FeatureBuilder, history: pd.DataFrame, # validated histor
                  horizons: int = MAX_HORIZON,
                  targets_from=None,  # only the rows whose target month is this one or later (None: every row)
                 ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
-    "Inputs, correction targets and row keys (studio, origin, horizon, revenue and skeleton) for every origin with enough history."
+    ("Inputs, correction targets and row keys (studio, origin, horizon, revenue and skeleton) "
+     "for every origin with enough history.")
     groups = history.groupby('studio_id', sort=False)
     month = history.month.to_numpy()
     rows = {sid: training_rows(month[i], horizons, targets_from) for sid, i in groups.indices.items()}
@@ -673,7 +723,8 @@ def kind_range(self: FeatureBuilder, ctx: dict, paths: np.ndarray, members_now=N
     names = [n for n in self.parts_ if f'kinds_{n}' in ctx]
     if not names: return None
     _, _, _, D, target_month = self._plan_drivers(ctx, paths, members_now)
-    now = np.column_stack([ctx['visits'], ctx['members'], ctx['now_upsell_rate'], ctx['price'], ctx['now_staff_utilization_rate']])
+    now = np.column_stack([ctx['visits'], ctx['members'], ctx['now_upsell_rate'], ctx['price'],
+                           ctx['now_staff_utilization_rate']])
     step = np.log(np.maximum(D, 1e-9)) - np.log(np.maximum(now, 1e-9))[:, None]  # (k, H, DRIVERS) from today
     lo = hi = together = average = 0.0
     for n in self.parts_:

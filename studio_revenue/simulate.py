@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
-from .core import LEVERS, LEVER_NAMES, DEFAULT_STUDIO_ID, StudioRevenueError, lever_path, months_ahead, parse_month, validate_history
+from .core import (
+    LEVERS, LEVER_NAMES, DEFAULT_STUDIO_ID, StudioRevenueError, lever_path, months_ahead, parse_month, validate_history)
 
 # %% auto #0
 __all__ = ['SEASON_ACQUISITION', 'SEASON_DEMAND', 'SEASON_ATTENDANCE', 'SEASON_RETENTION', 'DEMAND_PERSISTENCE', 'SHOCK_DEPTH',
@@ -16,15 +17,20 @@ __all__ = ['SEASON_ACQUISITION', 'SEASON_DEMAND', 'SEASON_ATTENDANCE', 'SEASON_R
            'project_paths', 'project', 'SimulatedPanel', 'Managers', 'generate_panel', 'generate_seed_compatible']
 
 # %% ../nbs/10_simulate.ipynb #18e1c962
-SEASON_ACQUISITION = np.array([1.45, 1.15, 1.05, 1.0, 0.95, 0.85, 0.72, 0.75, 1.22, 1.05, 0.9, 0.72])  # new members, by calendar month
-SEASON_DEMAND = np.array([1.12, 1.05, 1.0, 1.0, 0.98, 0.94, 0.86, 0.87, 1.06, 1.02, 0.98, 1.0])         # drop-in and retail spend
-SEASON_ATTENDANCE = np.array([0.05, 0.03, 0.01, 0.0, 0.0, -0.02, -0.06, -0.06, 0.02, 0.01, 0.0, -0.03]) # added to attendance rate
-SEASON_RETENTION = np.array([0.0, -0.004, -0.004, 0.0, 0.0, -0.004, -0.008, -0.008, 0.004, 0.004, 0.0, -0.006])  # added to retention
+# new members, by calendar month
+SEASON_ACQUISITION = np.array([1.45, 1.15, 1.05, 1.0, 0.95, 0.85, 0.72, 0.75, 1.22, 1.05, 0.9, 0.72])
+# drop-in and retail spend
+SEASON_DEMAND = np.array([1.12, 1.05, 1.0, 1.0, 0.98, 0.94, 0.86, 0.87, 1.06, 1.02, 0.98, 1.0])
+# added to attendance rate
+SEASON_ATTENDANCE = np.array([0.05, 0.03, 0.01, 0.0, 0.0, -0.02, -0.06, -0.06, 0.02, 0.01, 0.0, -0.03])
+# added to retention
+SEASON_RETENTION = np.array([0.0, -0.004, -0.004, 0.0, 0.0, -0.004, -0.008, -0.008, 0.004, 0.004, 0.0, -0.006])
 DEMAND_PERSISTENCE = 0.6   # AR(1) coefficient of latent demand around 1
 SHOCK_DEPTH = 0.45         # demand multiplier in a shock month
 SHOCK_RECOVERY = 0.75      # share of the shock gap left after each month
 MEMBERSHIP_FREEZE = 0.5    # share of membership revenue frozen at full shock depth
-NOISE_SD = dict(membership_revenue=0.008, class_pack_revenue=0.04, retail_revenue=0.06, upsell_revenue=0.05, demand=0.03)
+NOISE_SD = dict(membership_revenue=0.008, class_pack_revenue=0.04, retail_revenue=0.06, upsell_revenue=0.05,
+                demand=0.03)
 COMPONENTS = ('membership_revenue', 'class_pack_revenue', 'retail_revenue', 'upsell_revenue')
 
 @dataclass(frozen=True)
@@ -52,8 +58,9 @@ STUDIO_TYPES: dict[str, StudioType] = {o.name: o for o in [
 GROWTH_PHASES = dict(launch=0.15, growth=0.25, mature=0.45, decline=0.15)  # share of studios in each phase
 
 # %% ../nbs/10_simulate.ipynb #a3d3d493
-PROFILE_FIELDS = ('capacity', 'dropin_share', 'dropin_price', 'retail_per_visit', 'addon_price', 'family', 'dropin_price_ratio',
-                  'addon_price_ratio', 'retail_per_member', 'type_addon_price', 'bookings_per_member', 'dropin_demand')
+PROFILE_FIELDS = ('capacity', 'dropin_share', 'dropin_price', 'retail_per_visit', 'addon_price', 'family',
+                  'dropin_price_ratio', 'addon_price_ratio', 'retail_per_member', 'type_addon_price',
+                  'bookings_per_member', 'dropin_demand')
 ECONOMICS = ('default', 'price_linked', 'member_retail', 'demand_limited')  # the families; 'mixed' draws one per studio
 FAMILY_CODE = {name: i for i, name in enumerate(ECONOMICS)}
 
@@ -96,12 +103,16 @@ def _other_economics(out, p, members, levers, season, pull, util, family):
     pl, mr, dl = (family == FAMILY_CODE[k] for k in ('price_linked', 'member_retail', 'demand_limited'))
     pick = lambda where, new, key: np.where(where, new, out[key])
     # price_linked: drop-ins and add-ons cost a share of the membership price
-    out['class_pack_revenue'] = pick(pl, offered * p['dropin_share'] * p['dropin_price_ratio'] * price * season * pull, 'class_pack_revenue')
-    out['upsell_revenue'] = pick(pl, members * levers['upsell_rate'] * p['addon_price_ratio'] * price * (0.5 + 0.5 * util), 'upsell_revenue')
+    out['class_pack_revenue'] = pick(
+        pl, offered * p['dropin_share'] * p['dropin_price_ratio'] * price * season * pull, 'class_pack_revenue')
+    out['upsell_revenue'] = pick(
+        pl, members * levers['upsell_rate'] * p['addon_price_ratio'] * price * (0.5 + 0.5 * util), 'upsell_revenue')
     # member_retail: retail spend follows members, not visits; add-ons at one price per studio type
-    out['retail_revenue'] = pick(mr, members * p['retail_per_member'] * (0.6 + 0.4 * util) * season * pull, 'retail_revenue')
+    out['retail_revenue'] = pick(
+        mr, members * p['retail_per_member'] * (0.6 + 0.4 * util) * season * pull, 'retail_revenue')
     out['upsell_revenue'] = pick(mr, members * levers['upsell_rate'] * p['type_addon_price'], 'upsell_revenue')
-    # demand_limited: finite drop-in demand books first, then members up to their bookings; the rest of the spots stay empty
+    # demand_limited: finite drop-in demand books first, then members up to their bookings;
+    # the rest of the spots stay empty
     dropins = np.minimum(offered, p['dropin_demand'] * season * pull)
     visits = dropins + np.minimum(offered - dropins, members * p['bookings_per_member'])
     out['visits'] = pick(dl, visits, 'visits')
@@ -111,12 +122,14 @@ def _other_economics(out, p, members, levers, season, pull, util, family):
 def bookable_visits(profile: dict, members, calendar_month: int, demand: float = 1.0, shock: float = 1.0):
     "The most visits a month can hold in a demand-limited studio (members × bookings + drop-in demand); inf elsewhere."
     if int(profile.get('family', 0)) != FAMILY_CODE['demand_limited']: return np.full(np.shape(members), np.inf)
-    return members * profile['bookings_per_member'] + profile['dropin_demand'] * SEASON_DEMAND[calendar_month - 1] * demand * shock
+    return (members * profile['bookings_per_member']
+            + profile['dropin_demand'] * SEASON_DEMAND[calendar_month - 1] * demand * shock)
 
 
 # %% ../nbs/10_simulate.ipynb #bf9ac16c
 def project_paths(state: StudioState, paths: np.ndarray) -> dict[str, np.ndarray]:
-    "Expected members and revenue for lever paths of shape (plans, months, levers) from `state`; arrays (plans, months)."
+    ("Expected members and revenue for lever paths of shape (plans, months, levers) from `state`; "
+     "arrays (plans, months).")
     paths = np.asarray(paths, dtype=float)
     assert paths.ndim == 3 and paths.shape[2] == len(LEVER_NAMES), f"paths must be (plans, months, {len(LEVER_NAMES)})"
     n_plans, months, _ = paths.shape
@@ -156,16 +169,20 @@ class SimulatedPanel:
     def state(self, studio_id: str, month=None) -> StudioState:
         "The studio's state at the end of `month` (default: its last month), from which `project` runs."
         if studio_id not in self.profiles.index:
-            raise StudioRevenueError(f"unknown studio {studio_id!r}; the panel has {len(self.profiles)} studios such as {self.profiles.index[0]!r}")
+            raise StudioRevenueError(f"unknown studio {studio_id!r}; the panel has {len(self.profiles)} studios "
+                                     f"such as {self.profiles.index[0]!r}")
         hist = self._history_of(studio_id)
         when = hist.month.iloc[-1] if month is None else pd.Timestamp(month)
         row = hist[hist.month == when]
-        if row.empty: raise StudioRevenueError(f"studio {studio_id!r} has no month {when:%Y-%m}; it runs {hist.month.iloc[0]:%Y-%m} to {hist.month.iloc[-1]:%Y-%m}")
+        if row.empty:
+            raise StudioRevenueError(f"studio {studio_id!r} has no month {when:%Y-%m}; "
+                                     f"it runs {hist.month.iloc[0]:%Y-%m} to {hist.month.iloc[-1]:%Y-%m}")
         lat = self.latent[(self.latent.studio_id == studio_id) & (self.latent.month == when)].iloc[0]
         prof = self.profiles.loc[studio_id]
         row = row.iloc[0]
         return StudioState(studio_id, prof.studio_type, when, float(lat.members), float(lat.demand), float(lat.shock),
-                           {n: float(row[o.column]) for n, o in LEVERS.items()}, {k: float(prof[k]) for k in PROFILE_FIELDS})
+                           {n: float(row[o.column]) for n, o in LEVERS.items()},
+                           {k: float(prof[k]) for k in PROFILE_FIELDS})
 
     def _history_of(self, studio_id):
         h = self.history
@@ -185,7 +202,8 @@ def _draw_profiles(n_studios, rng, types, id_format='s-{:03d}'):
     capacity = np.round(t['capacity'] * rng.uniform(0.8, 1.25, n_studios))
     attendance = np.clip(t['attendance'] + rng.normal(0, 0.05, n_studios), 0.45, 0.95)
     equilibrium = acquisition / (1 - retention)
-    schedule = np.clip(equilibrium * t['visits_per_member'] / (capacity * attendance) * rng.uniform(0.85, 1.15, n_studios), 45, 480)
+    schedule = np.clip(
+        equilibrium * t['visits_per_member'] / (capacity * attendance) * rng.uniform(0.85, 1.15, n_studios), 45, 480)
     price = t['price'] * rng.lognormal(0, 0.2, n_studios)
     return pd.DataFrame(dict(
         studio_id=[id_format.format(i + 1) for i in range(n_studios)], studio_type=kinds, growth_phase=phases,
@@ -194,7 +212,8 @@ def _draw_profiles(n_studios, rng, types, id_format='s-{:03d}'):
         retail_per_visit=t['retail_per_visit'] * rng.lognormal(0, 0.25, n_studios),
         addon_price=np.round(t['price'] * t['addon_price_ratio'] * rng.lognormal(0, 0.15, n_studios), 2),
         base_retention=retention, base_acquisition=acquisition, base_attendance=attendance, base_schedule=schedule,
-        base_price=np.round(price, 2), base_utilization=rng.uniform(0.65, 0.92, n_studios), base_upsell=rng.uniform(0.05, 0.28, n_studios),
+        base_price=np.round(price, 2), base_utilization=rng.uniform(0.65, 0.92, n_studios),
+        base_upsell=rng.uniform(0.05, 0.28, n_studios),
     )).set_index('studio_id')
 
 # %% ../nbs/10_simulate.ipynb #af6c0f0a
@@ -212,20 +231,25 @@ def _trend(phases, t):
 
 # %% ../nbs/10_simulate.ipynb #719a3706
 def _draw_economics(prof, economics, rng):
-    "Each studio's economics family and the hidden figures the other families use (own random stream: default panels stay as they were)."
+    ("Each studio's economics family and the hidden figures the other families use "
+     "(own random stream: default panels stay as they were).")
     n = len(prof)
-    t = {f: np.array([getattr(STUDIO_TYPES[k], f) for k in prof.studio_type]) for f in ('price', 'dropin_price_ratio', 'addon_price_ratio', 'visits_per_member')}
+    t = {f: np.array([getattr(STUDIO_TYPES[k], f) for k in prof.studio_type])
+         for f in ('price', 'dropin_price_ratio', 'addon_price_ratio', 'visits_per_member')}
     family = rng.choice(list(ECONOMICS), n) if economics == 'mixed' else np.full(n, economics)
     equilibrium_visits = prof.base_acquisition / (1 - prof.base_retention) * t['visits_per_member']
     return prof.assign(
         economics=family, family=[float(FAMILY_CODE[f]) for f in family],
-        dropin_price_ratio=t['dropin_price_ratio'] * rng.lognormal(0, 0.1, n), addon_price_ratio=t['addon_price_ratio'] * rng.lognormal(0, 0.15, n),
-        retail_per_member=prof.retail_per_visit * t['visits_per_member'], type_addon_price=np.round(t['price'] * t['addon_price_ratio'], 2),
+        dropin_price_ratio=t['dropin_price_ratio'] * rng.lognormal(0, 0.1, n),
+        addon_price_ratio=t['addon_price_ratio'] * rng.lognormal(0, 0.15, n),
+        retail_per_member=prof.retail_per_visit * t['visits_per_member'],
+        type_addon_price=np.round(t['price'] * t['addon_price_ratio'], 2),
         bookings_per_member=t['visits_per_member'] * rng.uniform(0.8, 1.1, n),
         dropin_demand=prof.dropin_share * equilibrium_visits * rng.uniform(0.8, 1.2, n))
 
 def _realized_fill(profile, members_prev, levers, calendar_month, demand, shock):
-    "The attendance rate the data record: the intended fill, or in a demand-limited studio the share of spots demand filled."
+    ("The attendance rate the data record: the intended fill, "
+     "or in a demand-limited studio the share of spots demand filled.")
     intended = levers['class_attendance_rate']
     family = np.asarray(profile['family'])
     if not np.any(family == FAMILY_CODE['demand_limited']): return intended
@@ -235,12 +259,15 @@ def _realized_fill(profile, members_prev, levers, calendar_month, demand, shock)
 
 
 # %% ../nbs/10_simulate.ipynb #e3eec331
-def _panel_arguments(n_studios, n_months, shock_month, studio_types, start, economics) -> tuple[list[str], pd.Timestamp]:
-    "The generator's arguments checked, each refusal naming the CLI option: the studio types to draw from and the first month."
+def _panel_arguments(n_studios, n_months, shock_month, studio_types, start, economics
+                    ) -> tuple[list[str], pd.Timestamp]:
+    ("The generator's arguments checked, each refusal naming the CLI option: "
+     "the studio types to draw from and the first month.")
     if n_studios < 1: raise StudioRevenueError(f"--studios must be at least 1, got {n_studios}")
     if not 2 <= n_months <= 600: raise StudioRevenueError(f"--months must be between 2 and 600, got {n_months}")
     if shock_month is not None and not 1 <= shock_month <= n_months:
-        raise StudioRevenueError(f"--shock-month must be between 1 and the number of months ({n_months}), got {shock_month}")
+        raise StudioRevenueError(f"--shock-month must be between 1 and the number of months ({n_months}), "
+                                 f"got {shock_month}")
     types = list(studio_types or STUDIO_TYPES)
     unknown = [t for t in types if t not in STUDIO_TYPES]
     if unknown: raise StudioRevenueError(f"unknown studio type {unknown[0]!r}; known types: {', '.join(STUDIO_TYPES)}")
@@ -281,8 +308,8 @@ def decide(self: Managers, t: int, c: int, shock: np.ndarray, rng) -> tuple[dict
     self.push_size = np.where(start_push, rng.uniform(1.3, 1.8, n), np.where(self.push_left > 0, self.push_size, 1.0))
     self.push_left = np.where(start_push, rng.integers(1, 4, n), np.maximum(self.push_left - 1, 0))
     self.acq_ar = _ar(self.acq_ar, 0.5, 0.08, rng, n)
-    intended_new = (prof.base_acquisition.to_numpy() * SEASON_ACQUISITION[c - 1] * _trend(prof.growth_phase.to_numpy(), t)
-                    * self.push_size * shock ** 1.5 * np.exp(self.acq_ar))
+    intended_new = (prof.base_acquisition.to_numpy() * SEASON_ACQUISITION[c - 1]
+                    * _trend(prof.growth_phase.to_numpy(), t) * self.push_size * shock ** 1.5 * np.exp(self.acq_ar))
     self.ret_lift = np.minimum(self.ret_lift + (rng.random(n) < 0.03) * rng.uniform(0.005, 0.02, n), 0.04)
     self.ret_ar = _ar(self.ret_ar, 0.6, 0.004, rng, n)
     retention = np.round(np.clip(prof.base_retention.to_numpy() + SEASON_RETENTION[c - 1] + self.ret_lift + self.ret_ar
@@ -312,10 +339,12 @@ def _month_rows(prof, month, members, new, churned, levers, res) -> dict:
     "One month of every studio in the data contract's columns."
     classes, n = levers['total_classes_held'], len(prof)
     return dict(studio_id=prof.index.to_numpy(), month=np.full(n, month), studio_type=prof.studio_type.to_numpy(),
-                total_members=np.round(members).astype(int), new_members=new.astype(int), churned_members=np.round(churned).astype(int),
+                total_members=np.round(members).astype(int), new_members=new.astype(int),
+                churned_members=np.round(churned).astype(int),
                 retention_rate=levers['retention_rate'], avg_ticket_price=levers['avg_ticket_price'],
                 total_classes_held=classes.astype(int), total_class_attendance=np.round(res['visits']).astype(int),
-                class_attendance_rate=levers['class_attendance_rate'], staff_count=(np.ceil(classes / 22) + 1).astype(int),
+                class_attendance_rate=levers['class_attendance_rate'],
+                staff_count=(np.ceil(classes / 22) + 1).astype(int),
                 staff_utilization_rate=levers['staff_utilization_rate'], upsell_rate=levers['upsell_rate'],
                 total_revenue=sum(res[k] for k in COMPONENTS), **{k: res[k] for k in COMPONENTS})
 
@@ -333,7 +362,8 @@ def generate_panel(n_studios: int = 200, # studios in the panel
     "A synthetic panel of studios in the data contract, with the hidden truth to score forecasts against."
     types, first = _panel_arguments(n_studios, n_months, shock_month, studio_types, start, economics)
     rng = np.random.default_rng(seed)
-    prof = _draw_economics(_draw_profiles(n_studios, rng, types, id_format), economics, np.random.default_rng([seed, 10]))
+    prof = _draw_economics(_draw_profiles(n_studios, rng, types, id_format), economics,
+                           np.random.default_rng([seed, 10]))
     n, members = n_studios, _initial_members(prof, rng)
     demand = 1 + rng.normal(0, NOISE_SD['demand'] / np.sqrt(1 - DEMAND_PERSISTENCE ** 2), n) * noise
     shock, managers = np.ones(n), Managers.start(prof)
@@ -352,11 +382,13 @@ def generate_panel(n_studios: int = 200, # studios in the panel
         if noise:
             for k in COMPONENTS: res[k] = res[k] * rng.lognormal(-NOISE_SD[k] ** 2 / 2, NOISE_SD[k], n)
         churned = members - members * levers['retention_rate']
-        members = np.round(res['members']) if noise else res['members']   # integer arithmetic already; guard float drift
+        # integer arithmetic already; guard float drift
+        members = np.round(res['members']) if noise else res['members']
         rows.append(_month_rows(prof, month, members, new, churned, levers, res))
-        latent.append(dict(studio_id=prof.index.to_numpy(), month=np.full(n, month), members=members.copy(), demand=demand.copy(),
-                           shock=shock.copy()))
-    frame = lambda parts: pd.concat([pd.DataFrame(r) for r in parts]).sort_values(['studio_id', 'month'], kind='stable').reset_index(drop=True)
+        latent.append(dict(studio_id=prof.index.to_numpy(), month=np.full(n, month), members=members.copy(),
+                           demand=demand.copy(), shock=shock.copy()))
+    frame = lambda parts: (pd.concat([pd.DataFrame(r) for r in parts])
+                           .sort_values(['studio_id', 'month'], kind='stable').reset_index(drop=True))
     return SimulatedPanel(frame(rows), prof, frame(latent), noise)
 
 # %% ../nbs/10_simulate.ipynb #123cb14d
@@ -367,6 +399,7 @@ def generate_seed_compatible(seed: int = 42, # random seed
                              studio_type: str = 'yoga', # kind of studio
                             ) -> SimulatedPanel:
     "One studio in the seed generator's file shape (`month_year`, no studio_id), from this simulator's rules."
-    panel = generate_panel(1, n_months, seed, start, shock_month=covid_month, studio_types=[studio_type], id_format=DEFAULT_STUDIO_ID)
+    panel = generate_panel(1, n_months, seed, start, shock_month=covid_month, studio_types=[studio_type],
+                           id_format=DEFAULT_STUDIO_ID)
     hist = panel.history.drop(columns='studio_id').rename(columns={'month': 'month_year'})
     return replace(panel, history=hist)
