@@ -17,16 +17,19 @@ __all__ = ['SCHEDULER_ENV', 'STUDIOS_PER_PART', 'dask_client', 'studio_partition
 # %% ../nbs/58_distributed.ipynb #c748c0a7
 SCHEDULER_ENV = 'DASK_SCHEDULER_ADDRESS'  # Dask's own setting for the scheduler
 
-def dask_client(scheduler: str | None = None, # tcp://host:8786, 'local' for a LocalCluster here, None: $DASK_SCHEDULER_ADDRESS
-                workers: int | None = None):   # LocalCluster workers (default: the cores)
+def dask_client(
+    scheduler: str | None = None, # tcp://host:8786, 'local' for a LocalCluster here, None: $DASK_SCHEDULER_ADDRESS
+    workers: int | None = None):  # LocalCluster workers (default: the cores)
     "A `dask.distributed.Client` for `scheduler`; a named error when there is none or it cannot be reached."
     from dask.distributed import Client, LocalCluster
     address = scheduler or os.environ.get(SCHEDULER_ENV)
     if not address:
-        raise StudioRevenueError(f"no Dask scheduler: pass --scheduler tcp://HOST:8786 (or 'local' for a cluster on this machine), "
+        raise StudioRevenueError(f"no Dask scheduler: pass --scheduler tcp://HOST:8786 "
+                                 f"(or 'local' for a cluster on this machine), "
                                  f"or set {SCHEDULER_ENV}")
     if address != 'local' and not re.fullmatch(r'(tcp|tls|ucx|ws|wss)://[\w.\-\[\]:]+:\d{1,5}', address):
-        raise StudioRevenueError(f"--scheduler must be a Dask scheduler address such as tcp://10.0.0.5:8786, or 'local'; got {address!r}")
+        raise StudioRevenueError(f"--scheduler must be a Dask scheduler address such as tcp://10.0.0.5:8786, "
+                                 f"or 'local'; got {address!r}")
     if address == 'local':
         cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, dashboard_address=':0')
         return Client(cluster)
@@ -38,7 +41,8 @@ def dask_client(scheduler: str | None = None, # tcp://host:8786, 'local' for a L
 def studio_partitions(history: pd.DataFrame, parts: int) -> list[pd.DataFrame]:
     "`history` split into at most `parts` tables of whole studios."
     ids = history.studio_id.unique()
-    return [history[history.studio_id.isin(chunk)] for chunk in np.array_split(ids, max(1, min(parts, len(ids)))) if len(chunk)]
+    return [history[history.studio_id.isin(chunk)]
+            for chunk in np.array_split(ids, max(1, min(parts, len(ids)))) if len(chunk)]
 
 # %% ../nbs/58_distributed.ipynb #bd8cee2d
 STUDIOS_PER_PART = 1000   # in-process partitions: the progress bar moves every this many studios
@@ -64,7 +68,8 @@ def batch_what_if(model: RevenueModel, history: pd.DataFrame, plan: dict | None 
 
 # %% ../nbs/58_distributed.ipynb #195ef2eb
 def _forecasts_part(model, part, first, last, intervals, levels):
-    try: return realized_forecasts(model, part, first_origin=first, last_origin=last, intervals=intervals, levels=levels)
+    try:
+        return realized_forecasts(model, part, first_origin=first, last_origin=last, intervals=intervals, levels=levels)
     except StudioRevenueError: return None
 
 def distributed_forecasts(model: RevenueModel, history: pd.DataFrame, client=None, first_origin=None, last_origin=None,

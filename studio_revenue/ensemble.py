@@ -16,10 +16,12 @@ os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
 # XGBoost, LightGBM, scikit-learn's forest, skops, Treelite and SciPy's nnls are imported where they are used: a
 # forecast from a saved model can answer from Treelite's copy of the trees (`Trees`) and import none of the three.
 from . import __version__
-from .core import LEVERS, LEVER_NAMES, CONTRACT, StudioRevenueError, lever_path, current_levers, months_ahead
+from .core import (
+    LEVERS, LEVER_NAMES, CONTRACT, StudioRevenueError, lever_path, current_levers, months_ahead)
 from .core import TEMP_MARK, temp_path, clean_stale_temps, apply_umask
-from .features import (FeatureBuilder, FEATURES, MONOTONE, MIN_HISTORY, MAX_HORIZON, SKELETON_WINDOW, LEVER_COLUMNS,
-                                     SUPPORT_MIN, support_shares)
+from .features import (
+    FeatureBuilder, FEATURES, MONOTONE, MIN_HISTORY, MAX_HORIZON, SKELETON_WINDOW, LEVER_COLUMNS,
+    SUPPORT_MIN, support_shares)
 
 # %% auto #0
 __all__ = ['log', 'MODEL_FORMAT', 'VALIDATION_MONTHS', 'LEARNERS', 'DEFAULT_PARAMS', 'RF_MAX_ROWS', 'MANIFEST', 'LEARNER_FILES',
@@ -29,12 +31,15 @@ __all__ = ['log', 'MODEL_FORMAT', 'VALIDATION_MONTHS', 'LEARNERS', 'DEFAULT_PARA
 
 # %% ../nbs/30_ensemble.ipynb #f924e679
 log = logging.getLogger('studio_revenue')
-MODEL_FORMAT = 3        # bump when a saved model directory changes shape (3: learned revenue structure and lever support)
+# bump MODEL_FORMAT when a saved model directory changes shape (3: learned revenue structure and lever support)
+MODEL_FORMAT = 3
 VALIDATION_MONTHS = 12  # months at the end of the training history used to weight the ensemble
 LEARNERS = ('xgboost', 'lightgbm', 'random_forest')
 DEFAULT_PARAMS = dict(
-    xgboost=dict(n_estimators=200, max_depth=4, learning_rate=0.05, min_child_weight=50, subsample=0.8, colsample_bytree=0.8),
-    lightgbm=dict(n_estimators=200, num_leaves=15, learning_rate=0.05, min_child_samples=100, subsample=0.8, subsample_freq=1, colsample_bytree=0.8),
+    xgboost=dict(n_estimators=200, max_depth=4, learning_rate=0.05, min_child_weight=50, subsample=0.8,
+                 colsample_bytree=0.8),
+    lightgbm=dict(n_estimators=200, num_leaves=15, learning_rate=0.05, min_child_samples=100, subsample=0.8,
+                  subsample_freq=1, colsample_bytree=0.8),
     random_forest=dict(n_estimators=100, min_samples_leaf=30, max_features=0.5, max_samples=0.3),
 )
 
@@ -44,10 +49,12 @@ def _make_learner(name, params, seed, n_jobs, n_rows: int | None = None):
     p = {**DEFAULT_PARAMS[name], **(params or {}).get(name, {})}
     share = p.get('max_samples')
     if name == 'random_forest' and n_rows and isinstance(share, float) and share * n_rows > RF_MAX_ROWS:
-        p['max_samples'] = RF_MAX_ROWS  # a tree's size and cost follow its rows: cap them so the forest stops growing with the panel
+        # a tree's size and cost follow its rows: cap them so the forest stops growing with the panel
+        p['max_samples'] = RF_MAX_ROWS
     if name == 'xgboost':
         import xgboost as xgb
-        return xgb.XGBRegressor(**p, monotone_constraints=MONOTONE, tree_method='hist', random_state=seed, n_jobs=n_jobs)
+        return xgb.XGBRegressor(**p, monotone_constraints=MONOTONE, tree_method='hist', random_state=seed,
+                                n_jobs=n_jobs)
     if name == 'lightgbm':
         import lightgbm as lgb
         return lgb.LGBMRegressor(**p, monotone_constraints=list(MONOTONE), random_state=seed, n_jobs=n_jobs, verbose=-1)
@@ -55,7 +62,8 @@ def _make_learner(name, params, seed, n_jobs, n_rows: int | None = None):
     return RandomForestRegressor(**p, monotonic_cst=list(MONOTONE), random_state=seed, n_jobs=n_jobs)
 
 def saved_form(name, learner):
-    "A fitted learner as a saved model gives it back: XGBoost's and LightGBM's boosters (what their files hold), the forest on one thread."
+    ("A fitted learner as a saved model gives it back: XGBoost's and LightGBM's boosters (what their files hold), "
+     "the forest on one thread.")
     if name == 'xgboost': return learner.get_booster()
     if name == 'lightgbm': return learner.booster_
     learner.n_jobs = 1
@@ -68,7 +76,8 @@ def learner_predict(name, learner, X):
     return _forest_predict(learner, X)
 
 def _forest_predict(forest, X):
-    """The forest's mean of its trees, as `forest.predict` computes it (float32 input, trees summed in order, then divided)
+    """The forest's mean of its trees, as `forest.predict` computes it \
+(float32 input, trees summed in order, then divided)
     but without its per-call setup: `predict` hands each tree to joblib, ≈ 1.8 ms for 40 trees on 24 rows against
     ≈ 0.12 ms here, and the API and goal seek score small batches many times."""
     X32, out = np.ascontiguousarray(X, dtype=np.float32), np.zeros(len(X))
@@ -111,8 +120,10 @@ def read_manifest(model_dir: str | Path) -> dict:
     try: man = json.loads((model_dir / MANIFEST).read_text(encoding='utf-8'))
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
         raise StudioRevenueError(f"{where}: {MANIFEST} is damaged ({type(e).__name__}); retrain") from None
-    except OSError as e: raise StudioRevenueError(f"{where}: cannot read {MANIFEST} ({e.strerror}); check its permissions") from None
-    if not isinstance(man, dict) or not man: raise StudioRevenueError(f"{where}: {MANIFEST} is empty or not a JSON object; retrain")
+    except OSError as e:
+        raise StudioRevenueError(f"{where}: cannot read {MANIFEST} ({e.strerror}); check its permissions") from None
+    if not isinstance(man, dict) or not man:
+        raise StudioRevenueError(f"{where}: {MANIFEST} is empty or not a JSON object; retrain")
     return man
 
 def foreign_entries(model_dir: str | Path) -> list[str] | None:
@@ -126,7 +137,8 @@ def foreign_entries(model_dir: str | Path) -> list[str] | None:
     return [n for n in names if n != MANIFEST and n not in man['files']]
 
 def check_replaceable(model_dir: str | Path, overwrite: bool, what: str = 'model directory'):
-    "Refuse to write into `model_dir` unless it is absent, empty, or (with `overwrite`) a studio_revenue model and nothing else."
+    ("Refuse to write into `model_dir` unless it is absent, empty, or (with `overwrite`) a studio_revenue model "
+     "and nothing else.")
     model_dir = Path(model_dir)
     if not model_dir.exists(): return
     if not model_dir.is_dir(): raise StudioRevenueError(f"{what} {model_dir} is a file; give a folder")
@@ -134,13 +146,16 @@ def check_replaceable(model_dir: str | Path, overwrite: bool, what: str = 'model
     if foreign == [] and not any(model_dir.iterdir()): return
     if foreign is None:
         shown = ', '.join(sorted(p.name for p in model_dir.iterdir())[:5])
-        raise StudioRevenueError(f"{what} {model_dir} holds files that are not a studio_revenue model ({shown}…); nothing was "
-                                 f"changed: choose an empty or new folder (--overwrite only replaces a model studio_revenue wrote)")
+        raise StudioRevenueError(f"{what} {model_dir} holds files that are not a studio_revenue model ({shown}…); "
+                                 f"nothing was changed: choose an empty or new folder "
+                                 f"(--overwrite only replaces a model studio_revenue wrote)")
     if foreign:
-        raise StudioRevenueError(f"{what} {model_dir} holds a model plus files studio_revenue did not write ({', '.join(foreign[:5])}); "
+        raise StudioRevenueError(f"{what} {model_dir} holds a model plus files studio_revenue did not write "
+                                 f"({', '.join(foreign[:5])}); "
                                  f"nothing was changed: move them out or choose another folder")
     if not overwrite:
-        raise StudioRevenueError(f"{what} {model_dir} exists and is not empty; pass --overwrite to replace it or choose another")
+        raise StudioRevenueError(f"{what} {model_dir} exists and is not empty; "
+                                 f"pass --overwrite to replace it or choose another")
 
 # %% ../nbs/30_ensemble.ipynb #3ca9165c
 LEARNER_FILES = dict(xgboost='xgboost.ubj', lightgbm='lightgbm.txt', random_forest='random_forest.skops')
@@ -162,11 +177,13 @@ def _read_learner(model_dir: Path, name: str):
         try: forest = sio.load(path, trusted=[TREE])  # one pass: any other type skops does not trust stops the load
         except UntrustedTypesFoundException:
             unexpected = sorted(set(sio.get_untrusted_types(file=path)) - {TREE})
-            raise StudioRevenueError(f"{where}: {path.name} holds unexpected types {unexpected}; refusing to load it") from None
+            raise StudioRevenueError(f"{where}: {path.name} holds unexpected types {unexpected}; "
+                                     f"refusing to load it") from None
         forest.n_jobs = 1
         return forest
     except StudioRevenueError: raise
-    except Exception as e: raise StudioRevenueError(f"{where}: cannot read the model files ({type(e).__name__}: {e}); retrain") from None
+    except Exception as e:
+        raise StudioRevenueError(f"{where}: cannot read the model files ({type(e).__name__}: {e}); retrain") from None
 
 class _Learners(dict):
     "A saved model's learners by name, each read from its file (`read`) when first asked for."
@@ -182,7 +199,7 @@ class _Learners(dict):
 # %% ../nbs/30_ensemble.ipynb #tl000002
 TREE_FILES = {n: f'{n}.treelite' for n in LEARNERS}
 TREE_ROWS = 2_000     # a larger batch reads the libraries' learners: 3-10x quicker on it, which pays for their import
-TREE_BUDGET = 20_000  # so do this many rows in all: by then the slower trees cost about what importing the libraries does
+TREE_BUDGET = 20_000  # so do this many rows in all: by then the slower trees cost about what that import does
 
 class Trees:
     "One learner's trees as Treelite holds them, predicting what the learner does (`learner_predict`) to the last bit."
@@ -239,7 +256,8 @@ def checked_trees(learners: dict, X: np.ndarray, rows: int = 2_000, seed: int = 
     same = {n: np.array_equal(t.predict(sample), learner_predict(n, learners[n], sample)) for n, t in trees.items()}
     differ = [n for n, ok in same.items() if not ok]
     if differ:
-        log.warning(f"Treelite's copies of {differ} do not predict as the learners do; forecasts will use the libraries")
+        log.warning(f"Treelite's copies of {differ} do not predict as the learners do; "
+                    f"forecasts will use the libraries")
         return None
     return trees
 
@@ -247,7 +265,8 @@ def checked_trees(learners: dict, X: np.ndarray, rows: int = 2_000, seed: int = 
 # %% ../nbs/30_ensemble.ipynb #5d342789
 def _horizons_as_numbers(validation: dict) -> dict:
     "The manifest's validation figures with horizons as numbers again (JSON made them text), as `fit` leaves them."
-    return {**validation, 'mape_by_horizon': {k: {int(h): x for h, x in d.items()} for k, d in validation['mape_by_horizon'].items()}}
+    return {**validation, 'mape_by_horizon': {k: {int(h): x for h, x in d.items()}
+                                              for k, d in validation['mape_by_horizon'].items()}}
 
 # %% ../nbs/30_ensemble.ipynb #cbe86b88
 class RevenueModel:
@@ -255,7 +274,8 @@ class RevenueModel:
     def __init__(self, params: dict | None = None, # per-learner overrides of DEFAULT_PARAMS
                  validation_months: int = VALIDATION_MONTHS, random_state: int = 0,
                  n_jobs: int = 2): # threads for training
-        self.params, self.validation_months, self.random_state, self.n_jobs = params, validation_months, random_state, n_jobs
+        self.params, self.validation_months, self.random_state, self.n_jobs = (
+            params, validation_months, random_state, n_jobs)
 
     @classmethod
     def load(cls, model_dir: str | Path,
@@ -266,30 +286,39 @@ class RevenueModel:
         where = f"model directory {model_dir}"
         man = read_manifest(model_dir)
         if man.get('package') != 'studio_revenue' or man.get('format') != MODEL_FORMAT:
-            raise StudioRevenueError(f"{where} was made by {man.get('package', '?')} {man.get('package_version', '?')} in model format "
-                                     f"{man.get('format', '?')}; this is studio_revenue {__version__} (format {MODEL_FORMAT}); retrain with `studio-revenue train`")
+            raise StudioRevenueError(f"{where} was made by {man.get('package', '?')} {man.get('package_version', '?')} "
+                                     f"in model format {man.get('format', '?')}; "
+                                     f"this is studio_revenue {__version__} (format {MODEL_FORMAT}); "
+                                     f"retrain with `studio-revenue train`")
         if man.get('features') != list(FEATURES) or man.get('levers') != list(LEVER_NAMES):
-            raise StudioRevenueError(f"{where} was trained on other features or levers than this version uses; retrain with `studio-revenue train`")
+            raise StudioRevenueError(f"{where} was trained on other features or levers than this version uses; "
+                                     f"retrain with `studio-revenue train`")
         if man.get('manifest_sha256') != manifest_digest(man):
             raise StudioRevenueError(f"{where}: {MANIFEST} was changed after training (its checksum does not match); "
                                      f"restore it or retrain — edited weights or settings would change every forecast")
         for name, digest in man['files'].items():
             f = model_dir / name
-            if not f.is_file(): raise StudioRevenueError(f"{where}: {name} is missing; retrain or restore the directory")
+            if not f.is_file():
+                raise StudioRevenueError(f"{where}: {name} is missing; retrain or restore the directory")
             if hashlib.sha256(f.read_bytes()).hexdigest() != digest:
-                raise StudioRevenueError(f"{where}: {name} is damaged (its checksum does not match the manifest); retrain or restore it")
+                raise StudioRevenueError(f"{where}: {name} is damaged (its checksum does not match the manifest); "
+                                         f"retrain or restore it")
         self = cls(man['params'])
         self.learners_ = _Learners(model_dir)
         self.trees_ = _Learners(model_dir, Trees.read) if all(f in man['files'] for f in TREE_FILES.values()) else None
         try:
             self.builder_ = FeatureBuilder.from_dict(man['builder'])
-            self.weights_, self.validation_, self.training_ = man['weights'], _horizons_as_numbers(man['validation']), man['training']
-            self.validation_frame_ = None  # the held-out rows stay with the fitting session, which calibrates the intervals
-            assert all(isinstance(self.weights_[n], (int, float)) for n in LEARNERS) and isinstance(self.training_['data_hash'], str)
+            self.weights_, self.validation_, self.training_ = (
+                man['weights'], _horizons_as_numbers(man['validation']), man['training'])
+            # the held-out rows stay with the fitting session, which calibrates the intervals
+            self.validation_frame_ = None
+            assert (all(isinstance(self.weights_[n], (int, float)) for n in LEARNERS)
+                    and isinstance(self.training_['data_hash'], str))
             if read_learners or self.trees_ is None:
                 for n in self.weighed: self.learners_[n]
         except (KeyError, TypeError, ValueError, AttributeError, AssertionError) as e:
-            raise StudioRevenueError(f"{where}: {MANIFEST} lacks or garbles a field ({type(e).__name__}: {str(e)[:80]}); retrain") from None
+            raise StudioRevenueError(f"{where}: {MANIFEST} lacks or garbles a field "
+                                     f"({type(e).__name__}: {str(e)[:80]}); retrain") from None
         return self
 
     @property
@@ -308,7 +337,8 @@ def _fit_learners(self: RevenueModel, X, y):
     learners = {}
     for i, name in enumerate(progress_bar(LEARNERS, desc='fitting the learners', unit='learner'), 1):
         t0 = time.perf_counter()
-        learners[name] = saved_form(name, _make_learner(name, self.params, self.random_state, self.n_jobs, len(y)).fit(X, y))
+        learners[name] = saved_form(
+            name, _make_learner(name, self.params, self.random_state, self.n_jobs, len(y)).fit(X, y))
         log.info(f"  [{i}/{len(LEARNERS)}] {name}: {time.perf_counter() - t0:.1f} s")
     return learners
 
@@ -334,13 +364,16 @@ def _weigh(self: RevenueModel, history: pd.DataFrame, cut: pd.Timestamp):
     self.weights_ = {n: round(float(x), 6) for n, x in zip(LEARNERS, w)}
     ensemble = sum(self.weights_[n] * preds[n] for n in LEARNERS)
     hz = kv.horizon.to_numpy()
-    self.validation_frame_ = pd.DataFrame(dict(studio_id=kv.studio_id.to_numpy(), origin=kv.origin.to_numpy(), horizon=hz,
-                                               actual=actual, ensemble=ensemble, **{n: preds[n] for n in LEARNERS}))
+    self.validation_frame_ = pd.DataFrame(dict(studio_id=kv.studio_id.to_numpy(), origin=kv.origin.to_numpy(),
+                                               horizon=hz, actual=actual, ensemble=ensemble,
+                                               **{n: preds[n] for n in LEARNERS}))
     self.validation_ = dict(months=f"{cut:%Y-%m}..{last:%Y-%m}", rows=len(kv),
                             mape_by_horizon={'ensemble': _mape_by_horizon(actual, ensemble, hz),
-                                             'skeleton_only': _mape_by_horizon(actual, kv.membership.to_numpy() + kv.other.to_numpy(), hz),
+                                             'skeleton_only': _mape_by_horizon(
+                                                 actual, kv.membership.to_numpy() + kv.other.to_numpy(), hz),
                                              **{n: _mape_by_horizon(actual, preds[n], hz) for n in LEARNERS}})
-    log.info(f"ensemble weights {self.weights_}; validation MAPE h=1 {self.validation_['mape_by_horizon']['ensemble'][1]:.2f} %")
+    log.info(f"ensemble weights {self.weights_}; "
+             f"validation MAPE h=1 {self.validation_['mape_by_horizon']['ensemble'][1]:.2f} %")
 
 # %% ../nbs/30_ensemble.ipynb #cd31a845
 @patch
@@ -349,8 +382,9 @@ def fit(self: RevenueModel, history: pd.DataFrame): # a validated history (`load
     t_start = time.perf_counter()
     needed = MIN_HISTORY + self.validation_months + 1
     if history.month.nunique() < needed:
-        raise StudioRevenueError(f"training needs at least {needed} months of history ({MIN_HISTORY} of context, one to learn from, "
-                                 f"then {self.validation_months} held out to weight the ensemble); this history has {history.month.nunique()}")
+        raise StudioRevenueError(f"training needs at least {needed} months of history ({MIN_HISTORY} of context, "
+                                 f"one to learn from, then {self.validation_months} held out to weight the ensemble); "
+                                 f"this history has {history.month.nunique()}")
     last = history.month.max()
     self._weigh(history, last - pd.DateOffset(months=self.validation_months - 1))  # from the first validation month
     gc.collect()  # the validation's matrices and learners are released before the final training set is built
@@ -359,10 +393,12 @@ def fit(self: RevenueModel, history: pd.DataFrame): # a validated history (`load
     X, y, _ = self.builder_.training_set(history)
     self.learners_ = self._fit_learners(X, y)
     self.trees_ = checked_trees(self.learners_, X)
-    self.training_ = dict(rows=int(len(y)), studios=int(history.studio_id.nunique()), first_month=f"{history.month.min():%Y-%m-%d}",
+    self.training_ = dict(rows=int(len(y)), studios=int(history.studio_id.nunique()),
+                          first_month=f"{history.month.min():%Y-%m-%d}",
                           last_month=f"{last:%Y-%m-%d}", data_hash=history_hash(history),
                           seconds=round(time.perf_counter() - t_start, 2))
-    log.info(f"trained on {len(y):,} rows from {self.training_['studios']} studios in {self.training_['seconds']:.1f} s")
+    log.info(f"trained on {len(y):,} rows from {self.training_['studios']} studios "
+             f"in {self.training_['seconds']:.1f} s")
     return self
 
 # %% ../nbs/30_ensemble.ipynb #f27bd075
@@ -384,7 +420,8 @@ def studio_history(self: RevenueModel, history: pd.DataFrame, studio_id: str) ->
     h = history[history.studio_id == studio_id]
     if h.empty:
         ids = history.studio_id.unique()
-        raise StudioRevenueError(f"unknown studio {studio_id!r}: the data has {len(ids)} studio{'s' if len(ids) != 1 else ''} "
+        raise StudioRevenueError(f"unknown studio {studio_id!r}: "
+                                 f"the data has {len(ids)} studio{'s' if len(ids) != 1 else ''} "
                                  f"({', '.join(map(str, ids[:5]))}{', …' if len(ids) > 5 else ''})")
     if len(h) < MIN_HISTORY:
         raise StudioRevenueError(f"studio {studio_id!r} has {len(h)} month{'s' if len(h) != 1 else ''} of history; "
@@ -399,12 +436,14 @@ def predict_paths(self: RevenueModel, studio_history: pd.DataFrame, # one studio
                  ) -> dict[str, np.ndarray]:
     "Revenue and members (plans, months) for many complete lever paths from the studio's last month."
     paths = np.asarray(paths, float)
-    return self.score_contexts([self.last_context(studio_history)] * len(paths), paths, [current_member_count] * len(paths))
+    return self.score_contexts([self.last_context(studio_history)] * len(paths), paths,
+                               [current_member_count] * len(paths))
 
 # %% ../nbs/30_ensemble.ipynb #5b8e265e
 @patch
 def support(self: RevenueModel, ctx, paths, revenue, membership) -> dict[str, np.ndarray]:
-    "How far each plan sits from the training data: per-lever support shares, the outside flag, and the learned part's reach beyond it."
+    ("How far each plan sits from the training data: per-lever support shares, the outside flag, "
+     "and the learned part's reach beyond it.")
     now = np.column_stack([ctx[f'now_{n}'] for n in LEVER_NAMES])
     shares = support_shares(self.builder_.support_, now, paths)  # (plans, months, levers)
     outside = shares < SUPPORT_MIN
@@ -412,7 +451,8 @@ def support(self: RevenueModel, ctx, paths, revenue, membership) -> dict[str, np
     # its reach = its share of revenue × how far (in log terms) the levers outside the support move from today
     moved = np.abs(np.log(np.maximum(paths, 1e-3) / np.maximum(now[:, None, :], 1e-3)))
     learned_share = np.clip(1 - membership / np.maximum(revenue, 1e-9), 0, 1)
-    return dict(support=shares, outside_support=outside.any(-1), extrapolation=learned_share * (moved * outside).sum(-1))
+    return dict(support=shares, outside_support=outside.any(-1),
+                extrapolation=learned_share * (moved * outside).sum(-1))
 
 # %% ../nbs/30_ensemble.ipynb #a354e5b1
 @patch

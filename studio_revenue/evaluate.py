@@ -24,9 +24,11 @@ def forecast_metrics(actual, predicted, last_value) -> dict:
     ape = np.abs(err) / np.maximum(np.abs(a), 1e-9)
     moved = a != l
     sst = ((a - a.mean()) ** 2).sum()
-    return dict(n=int(len(a)), rmse=float(np.sqrt((err ** 2).mean())), mae=float(np.abs(err).mean()), mape=float(ape.mean() * 100),
+    return dict(n=int(len(a)), rmse=float(np.sqrt((err ** 2).mean())), mae=float(np.abs(err).mean()),
+                mape=float(ape.mean() * 100),
                 r2=float(1 - (err ** 2).sum() / sst) if sst > 0 else float('nan'),
-                directional_accuracy=float((np.sign(p - l) == np.sign(a - l))[moved].mean() * 100) if moved.any() else float('nan'),
+                directional_accuracy=(float((np.sign(p - l) == np.sign(a - l))[moved].mean() * 100) if moved.any()
+                                      else float('nan')),
                 within_5pct=float((ape <= 0.05).mean() * 100), within_10pct=float((ape <= 0.10).mean() * 100))
 
 def metrics_by_horizon(frame: pd.DataFrame, # one row per forecast: horizon, actual, last_value and a column per method
@@ -39,7 +41,8 @@ def metrics_by_horizon(frame: pd.DataFrame, # one row per forecast: horizon, act
 
 # %% ../nbs/50_evaluate.ipynb #699f92e9
 def realized_forecasts(model: RevenueModel, history: pd.DataFrame, # validated history
-                       first_origin=None,  # first origin month (default: the model's last training month, so every target is unseen)
+                       # first origin month (default: the model's last training month, so every target is unseen)
+                       first_origin=None,
                        last_origin=None,   # last origin month (default: the month before the data ends)
                        horizons: int = MAX_HORIZON,
                        intervals: ConformalIntervals | None = None, # add conformal bounds at `levels`
@@ -76,8 +79,9 @@ def realized_forecasts(model: RevenueModel, history: pd.DataFrame, # validated h
             last_value=np.repeat(rev[idx], horizons), seasonal_naive=rev[np.maximum(take - 12, 0)].reshape(-1),
             members_actual=h.total_members.to_numpy(float)[take].reshape(-1), members=hz.members.reshape(-1)))[keep])
     if not rows:
-        raise StudioRevenueError(f"no forecasts to score: origins from {first:%Y-%m} to {last:%Y-%m} need {MIN_HISTORY} months behind them "
-                                 f"and at least one month after them in the data (the data runs {history.month.min():%Y-%m} to {history.month.max():%Y-%m})")
+        raise StudioRevenueError(f"no forecasts to score: origins from {first:%Y-%m} to {last:%Y-%m} "
+                                 f"need {MIN_HISTORY} months behind them and at least one month after them in the data "
+                                 f"(the data runs {history.month.min():%Y-%m} to {history.month.max():%Y-%m})")
     return pd.concat(rows, ignore_index=True)
 
 # %% ../nbs/50_evaluate.ipynb #a2cecf54
@@ -116,7 +120,8 @@ def rolling_backtest(history: pd.DataFrame, cutoffs: list, # months to refit at
                      span: int = 12,                   # origins scored after each cut-off
                      params: dict | None = None, n_jobs: int = 2, levels=(0.8, 0.9, 0.95), seed_style: bool = False,
                      progress=print) -> pd.DataFrame:
-    "Refit at each cut-off, forecast the following `span` origins with the levers run; all forecasts with a `cutoff` column."
+    ("Refit at each cut-off, forecast the following `span` origins with the levers run; "
+     "all forecasts with a `cutoff` column.")
     frames = []
     for i, cutoff in enumerate(cutoffs, 1):
         cutoff = pd.Timestamp(cutoff)
@@ -128,7 +133,8 @@ def rolling_backtest(history: pd.DataFrame, cutoffs: list, # months to refit at
         frames.append(fc.assign(cutoff=cutoff))
     return pd.concat(frames, ignore_index=True)
 
-def backtest_summary(fc: pd.DataFrame, methods=('model', 'last_value', 'seasonal_naive'), levels=(0.8, 0.9, 0.95)) -> dict:
+def backtest_summary(fc: pd.DataFrame, methods=('model', 'last_value', 'seasonal_naive'),
+                     levels=(0.8, 0.9, 0.95)) -> dict:
     "Metrics per method and horizon, interval coverage and width, and the seed's business metrics, as plain dicts."
     methods = [m for m in methods if m in fc]
     table = metrics_by_horizon(fc, methods)
@@ -136,8 +142,11 @@ def backtest_summary(fc: pd.DataFrame, methods=('model', 'last_value', 'seasonal
                for k in ('n', 'mape', 'rmse', 'mae', 'r2', 'directional_accuracy', 'within_5pct', 'within_10pct')}
            for m, g in table.groupby('method')}
     cov = interval_metrics(fc, levels)
-    coverage = {b: {'nominal': float(g.nominal.iloc[0]), 'coverage': {int(h): round(float(c), 2) for h, c in zip(g.horizon, g.coverage)},
-                    'width': {int(h): round(float(w), 2) for h, w in zip(g.horizon, g.width)}} for b, g in cov.groupby('band', sort=False)} if len(cov) else {}
-    return dict(forecasts=int(len(fc)), studios=int(fc.studio_id.nunique()), origins=f"{fc.origin.min():%Y-%m}..{fc.origin.max():%Y-%m}",
+    coverage = {b: {'nominal': float(g.nominal.iloc[0]),
+                    'coverage': {int(h): round(float(c), 2) for h, c in zip(g.horizon, g.coverage)},
+                    'width': {int(h): round(float(w), 2) for h, w in zip(g.horizon, g.width)}}
+                for b, g in cov.groupby('band', sort=False)} if len(cov) else {}
+    return dict(forecasts=int(len(fc)), studios=int(fc.studio_id.nunique()),
+                origins=f"{fc.origin.min():%Y-%m}..{fc.origin.max():%Y-%m}",
                 by_method=per, intervals=coverage,
                 business={m: dict(cumulative_3m_accuracy=round(cumulative_accuracy(fc, 3, m), 3)) for m in methods})

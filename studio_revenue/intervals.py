@@ -27,11 +27,13 @@ __all__ = ['INTERVALS_FILE', 'DEFAULT_LEVEL', 'MIN_CALIBRATION', 'EXTRAPOLATION_
 # %% ../nbs/40_intervals.ipynb #d2bc62bd
 INTERVALS_FILE = 'intervals.npz'
 DEFAULT_LEVEL = 0.9
-MIN_CALIBRATION = 20  # held-out forecasts behind each horizon's range (neighbouring horizons pooled when one horizon has fewer)
+# held-out forecasts behind each horizon's range (neighbouring horizons pooled when one horizon has fewer)
+MIN_CALIBRATION = 20
 
 def _check_level(level: float):
     if isinstance(level, bool) or not isinstance(level, (int, float, np.floating)) or not 0.5 <= level < 1:
-        raise StudioRevenueError(f"interval level must be between 0.5 and 0.99 (such as 0.8, 0.9 or 0.95), got {level!r}")
+        raise StudioRevenueError(f"interval level must be between 0.5 and 0.99 (such as 0.8, 0.9 or 0.95), "
+                                 f"got {level!r}")
 
 class ConformalIntervals:
     "Split-conformal intervals per horizon from out-of-sample relative errors."
@@ -44,7 +46,8 @@ class ConformalIntervals:
         own = {int(h): rel[horizon[ok] == h] for h in range(1, MAX_HORIZON + 1)}
         total = sum(len(e) for e in own.values())
         if total < MIN_CALIBRATION:
-            raise StudioRevenueError(f"too few held-out forecasts to calibrate the ranges: {total}, at least {MIN_CALIBRATION} are needed; "
+            raise StudioRevenueError(f"too few held-out forecasts to calibrate the ranges: {total}, "
+                                     f"at least {MIN_CALIBRATION} are needed; "
                                      f"train on more months or more studios (docs/contract.md §3, train)")
         self.errors_, self.pooled_ = {}, {}
         for h in own:  # a horizon short of forecasts (one studio) borrows those of its nearest horizons
@@ -106,23 +109,28 @@ def read(cls: ConformalIntervals, path: str | Path) -> 'ConformalIntervals':
 def calibrate(model: RevenueModel) -> ConformalIntervals:
     "Conformal intervals from a freshly fitted model's time-ordered validation forecasts."
     v = getattr(model, 'validation_frame_', None)
-    if v is None: raise StudioRevenueError("intervals are calibrated when a model is fitted; this model was loaded, so refit it")
+    if v is None:
+        raise StudioRevenueError("intervals are calibrated when a model is fitted; this model was loaded, so refit it")
     return ConformalIntervals().fit(v.horizon, v.actual, v.ensemble)
 
 # %% ../nbs/40_intervals.ipynb #d3672c45
-EXTRAPOLATION_WIDTH = 0.012  # extra relative half-width per unit of reach beyond the support × √horizon, at the 90 % level
+# extra relative half-width per unit of reach beyond the support × √horizon, at the 90 % level
+EXTRAPOLATION_WIDTH = 0.012
 
 def plan_bounds(intervals: ConformalIntervals, prediction: dict, # `RevenueModel.predict_paths` output
                 level: float = DEFAULT_LEVEL) -> tuple[np.ndarray, np.ndarray]:
     "Lower and upper revenue bounds of plans (plans, months), widened where a plan leaves the training data's support."
     revenue = np.asarray(prediction['revenue'], float)
     lower, upper = intervals.bounds(revenue, level)
-    if 'revenue_capped' in prediction:  # the model is unsure the studio's visits have a ceiling: the range spans both answers
+    # the model is unsure the studio's visits have a ceiling: the range spans both answers
+    if 'revenue_capped' in prediction:
         w, tail = np.asarray(prediction['ceiling_weight'], float)[:, None], (1 - level) / 2
         for scenario, plausible in (('revenue_capped', w > tail), ('revenue_free', w < 1 - tail)):
             s_lo, s_hi = intervals.bounds(np.asarray(prediction[scenario], float), level)
-            lower, upper = np.where(plausible, np.minimum(lower, s_lo), lower), np.where(plausible, np.maximum(upper, s_hi), upper)
-    for scenario in ('revenue_kind_low', 'revenue_kind_high'):  # elasticities of another plausible kind (`kind_scenarios`)
+            lower, upper = (np.where(plausible, np.minimum(lower, s_lo), lower),
+                            np.where(plausible, np.maximum(upper, s_hi), upper))
+    # elasticities of another plausible kind (`kind_scenarios`)
+    for scenario in ('revenue_kind_low', 'revenue_kind_high'):
         if scenario in prediction:
             s_lo, s_hi = intervals.bounds(np.asarray(prediction[scenario], float), level)
             lower, upper = np.minimum(lower, s_lo), np.maximum(upper, s_hi)
@@ -138,7 +146,8 @@ def _plan_context(model: RevenueModel, studio_history: pd.DataFrame, n_plans: in
 
 def ceiling_scenarios(model: RevenueModel, studio_history: pd.DataFrame, paths: np.ndarray, prediction: dict,
                       current_member_count: float | None = None) -> dict:
-    "The prediction with revenue if the studio's visits have a ceiling and if they have none (where the model learned one)."
+    ("The prediction with revenue if the studio's visits have a ceiling and if they have none "
+     "(where the model learned one).")
     b = model.builder_
     ceiling = getattr(b, 'ceiling_', False)
     if not (ceiling or b.has_kinds): return prediction  # neither scenario applies: no context to build
@@ -147,18 +156,22 @@ def ceiling_scenarios(model: RevenueModel, studio_history: pd.DataFrame, paths: 
     if not ceiling or 'ceiling_weight' not in ctx:
         return kind_scenarios(model, studio_history, paths, prediction, current_member_count, ctx)
     m0 = None if current_member_count is None else np.full(len(paths), float(current_member_count))
-    other = lambda w: b.horizon(ctx if w is None else ctx | dict(ceiling_weight=np.full(len(paths), w)), paths, m0).other
+    other = lambda w: b.horizon(ctx if w is None else ctx | dict(ceiling_weight=np.full(len(paths), w)),
+                                paths, m0).other
     membership = np.asarray(prediction['membership'], float)
-    correction = (np.asarray(prediction['revenue'], float) - membership) / other(None)  # the model's, applied to either skeleton
+    # the model's correction, applied to either skeleton
+    correction = (np.asarray(prediction['revenue'], float) - membership) / other(None)
     scenario = lambda w: membership + other(w) * correction
-    out = prediction | dict(revenue_capped=scenario(1.0), revenue_free=scenario(0.0), ceiling_weight=ctx['ceiling_weight'])
+    out = prediction | dict(revenue_capped=scenario(1.0), revenue_free=scenario(0.0),
+                            ceiling_weight=ctx['ceiling_weight'])
     return kind_scenarios(model, studio_history, paths, out, current_member_count, ctx)
 
 # %% ../nbs/40_intervals.ipynb #a10d0102
 def kind_scenarios(model: RevenueModel, studio_history: pd.DataFrame, paths: np.ndarray, prediction: dict,
                    current_member_count: float | None = None,
                    ctx: dict | None = None) -> dict: # the plans' context rows (`_plan_context`), if already built
-    "The prediction with revenue at the lowest and highest answer of the studio's plausible kinds of elasticity (where the panel has kinds)."
+    ("The prediction with revenue at the lowest and highest answer of the studio's plausible kinds of elasticity "
+     "(where the panel has kinds).")
     b = model.builder_
     if not b.has_kinds: return prediction
     paths = np.asarray(paths, float)
@@ -168,12 +181,15 @@ def kind_scenarios(model: RevenueModel, studio_history: pd.DataFrame, paths: np.
     if span is None: return prediction
     membership = np.asarray(prediction['membership'], float)
     correction = (np.asarray(prediction['revenue'], float) - membership) / b.horizon(ctx, paths, m0).other
-    return prediction | dict(revenue_kind_low=membership + span[0] * correction, revenue_kind_high=membership + span[1] * correction)
+    return prediction | dict(revenue_kind_low=membership + span[0] * correction,
+                             revenue_kind_high=membership + span[1] * correction)
 
 # %% ../nbs/40_intervals.ipynb #e9b3484f
-def seed_style_bounds(model: RevenueModel, X: np.ndarray, membership: np.ndarray, other: np.ndarray, predicted: np.ndarray):
+def seed_style_bounds(model: RevenueModel, X: np.ndarray, membership: np.ndarray, other: np.ndarray,
+                      predicted: np.ndarray):
     "The seed's intervals: the ensemble forecast ± 1.96 × the standard deviation of the three learners' forecasts."
-    each = np.stack([membership + other * np.maximum(learner_predict(n, model.learners_[n], X).reshape(other.shape), 0) for n in LEARNERS])
+    each = np.stack([membership + other * np.maximum(learner_predict(n, model.learners_[n], X).reshape(other.shape), 0)
+                     for n in LEARNERS])
     spread = 1.96 * each.std(axis=0)
     return predicted - spread, predicted + spread
 
@@ -184,10 +200,11 @@ def forecast_with_intervals(model: RevenueModel, intervals: ConformalIntervals, 
     "Revenue, members and the conformal range at `level` for each of the next `months` months under a lever plan."
     _check_level(level)
     fc = model.predict(history, studio_id, lever_plan, months, current_member_count)
-    pred = dict(revenue=fc.revenue.to_numpy()[None], extrapolation=fc.extrapolation.to_numpy()[None]) if 'extrapolation' in fc else \
-        dict(revenue=fc.revenue.to_numpy()[None])
+    pred = (dict(revenue=fc.revenue.to_numpy()[None], extrapolation=fc.extrapolation.to_numpy()[None])
+            if 'extrapolation' in fc else dict(revenue=fc.revenue.to_numpy()[None]))
     if 'membership' in fc:
-        pred = ceiling_scenarios(model, model.studio_history(history, studio_id), fc[list(LEVER_NAMES)].to_numpy()[None],
+        pred = ceiling_scenarios(model, model.studio_history(history, studio_id),
+                                 fc[list(LEVER_NAMES)].to_numpy()[None],
                                  pred | dict(membership=fc.membership.to_numpy()[None]), current_member_count)
     lower, upper = plan_bounds(intervals, pred, level)
     return fc.assign(revenue_lower=lower[0], revenue_upper=upper[0])

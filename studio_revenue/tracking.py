@@ -24,11 +24,13 @@ REGISTERED_MODEL = 'studio_revenue'
 
 def _is_project(folder: Path) -> bool:
     ini = folder / 'settings.ini'
-    try: return ini.is_file() and any(line.replace(' ', '') == 'lib_name=studio_revenue' for line in ini.read_text().splitlines())
+    try: return ini.is_file() and any(line.replace(' ', '') == 'lib_name=studio_revenue'
+                                      for line in ini.read_text().splitlines())
     except (OSError, UnicodeDecodeError): return False
 
 def project_home(where: str | Path | None = None) -> Path | None:
-    "The studio_revenue checkout holding `where` (default: the working directory), where mlruns.db, mlartifacts/ and tuning/ live; None outside one."
+    ("The studio_revenue checkout holding `where` (default: the working directory), where mlruns.db, mlartifacts/ "
+     "and tuning/ live; None outside one.")
     here = Path(where or Path.cwd()).resolve()
     return next((p for p in [here, *here.parents] if _is_project(p)), None)
 
@@ -47,9 +49,11 @@ def tracking_enabled(where: str | Path | None = None) -> bool:
 def load_mlflow(where: str | Path | None = None):
     "mlflow, imported on first use (it is slow to import) and pointed at the tracking URI."
     uri = tracking_uri(where)
-    if uri is None: raise StudioRevenueError("no model registry here: run this inside the studio_revenue project folder "
-                                             "or set MLFLOW_TRACKING_URI (docs/contract.md §3)")
-    for name in ('alembic', 'mlflow.store.db.utils', 'mlflow.tracking._tracking_service.client'): logging.getLogger(name).setLevel(logging.WARNING)
+    if uri is None:
+        raise StudioRevenueError("no model registry here: run this inside the studio_revenue project folder "
+                                 "or set MLFLOW_TRACKING_URI (docs/contract.md §3)")
+    for name in ('alembic', 'mlflow.store.db.utils', 'mlflow.tracking._tracking_service.client'):
+        logging.getLogger(name).setLevel(logging.WARNING)
     import mlflow
     mlflow.set_tracking_uri(uri)
     return mlflow
@@ -58,21 +62,25 @@ def _experiment_id(mlflow) -> str:
     exp = mlflow.get_experiment_by_name(EXPERIMENT)
     if exp is not None: return exp.experiment_id
     uri = mlflow.get_tracking_uri()
-    artifacts = (Path(uri[len('sqlite:///'):]).parent / 'mlartifacts').as_uri() if uri.startswith('sqlite:///') else None
+    artifacts = ((Path(uri[len('sqlite:///'):]).parent / 'mlartifacts').as_uri() if uri.startswith('sqlite:///')
+                 else None)
     return mlflow.create_experiment(EXPERIMENT, artifact_location=artifacts)
 
 @contextlib.contextmanager
 def tracked_run(command: str, params: dict | None = None, tags: dict | None = None,
-                where: str | Path | None = None): # what the run is about (train: the model directory); default: the working directory
+                # what the run is about (train: the model directory); default: the working directory
+                where: str | Path | None = None):
     "An MLflow run for one command (yields the mlflow module, or None when tracking is off or there is no store)."
     if not tracking_enabled(where):
         if os.environ.get('STUDIO_REVENUE_TRACKING', 'on').lower() not in ('off', '0', 'false', 'no'):
-            log.info(f"{command}: not recorded in MLflow ({Path(where or Path.cwd())} is outside a studio_revenue project; "
+            log.info(f"{command}: not recorded in MLflow "
+                     f"({Path(where or Path.cwd())} is outside a studio_revenue project; "
                      f"set MLFLOW_TRACKING_URI to record it)")
         yield None
         return
     mlflow = load_mlflow(where)
-    with mlflow.start_run(experiment_id=_experiment_id(mlflow), run_name=command, tags={'command': command, **(tags or {})}):
+    with mlflow.start_run(experiment_id=_experiment_id(mlflow), run_name=command,
+                          tags={'command': command, **(tags or {})}):
         if params: mlflow.log_params({k: str(v)[:500] for k, v in params.items()})
         yield mlflow
 
@@ -80,7 +88,8 @@ def close_stale_runs(command: str) -> int:
     "Mark runs of `command` still RUNNING (left by a killed process) as KILLED; returns how many."
     if not tracking_enabled(): return 0
     mlflow = load_mlflow()
-    stale = mlflow.search_runs(experiment_ids=[_experiment_id(mlflow)], filter_string=f"tags.command = '{command}' and attributes.status = 'RUNNING'",
+    stale = mlflow.search_runs(experiment_ids=[_experiment_id(mlflow)],
+                               filter_string=f"tags.command = '{command}' and attributes.status = 'RUNNING'",
                                output_format='list')
     for r in stale: mlflow.MlflowClient().set_terminated(r.info.run_id, status='KILLED')
     return len(stale)
@@ -96,9 +105,11 @@ def horizon_metrics(prefix: str, by_horizon: dict) -> dict:
 
 # %% ../nbs/55_tracking.ipynb #ac8d166e
 def record_training(model: RevenueModel, model_dir: str | Path, data: str, extra: dict | None = None) -> dict:
-    "Log a train run with the model directory as an artifact and register it; returns run id and version (empty when tracking is off)."
+    ("Log a train run with the model directory as an artifact and register it; returns run id and version "
+     "(empty when tracking is off).")
     man = json.loads((Path(model_dir) / 'manifest.json').read_text())
-    params = {**flat_params(man['params']), 'data': str(data), 'validation_months': man['validation']['months'], **(extra or {})}
+    params = {**flat_params(man['params']), 'data': str(data), 'validation_months': man['validation']['months'],
+              **(extra or {})}
     with tracked_run('train', params, tags={'data_hash': man['training']['data_hash'], 'model_version': model.version},
                      where=model_dir) as mlflow:
         if mlflow is None: return {}
@@ -114,9 +125,11 @@ def record_training(model: RevenueModel, model_dir: str | Path, data: str, extra
 def _register(mlflow, source, run_id, man) -> str:
     client = mlflow.MlflowClient()
     try: client.get_registered_model(REGISTERED_MODEL)
-    except Exception: client.create_registered_model(REGISTERED_MODEL, description='studio_revenue forward / what-if revenue models')
-    v = client.create_model_version(REGISTERED_MODEL, source=source, run_id=run_id,
-                                    tags={'data_hash': man['training']['data_hash'], 'val_mape_h1': str(man['validation']['mape_by_horizon']['ensemble'].get('1', ''))})
+    except Exception:
+        client.create_registered_model(REGISTERED_MODEL, description='studio_revenue forward / what-if revenue models')
+    v = client.create_model_version(REGISTERED_MODEL, source=source, run_id=run_id, tags={
+        'data_hash': man['training']['data_hash'],
+        'val_mape_h1': str(man['validation']['mape_by_horizon']['ensemble'].get('1', ''))})
     return str(v.version)
 
 # %% ../nbs/55_tracking.ipynb #bd7edf8c
@@ -133,7 +146,8 @@ def resolve_model(ref: str | Path) -> Path:
             name, _, version = ref[len('models:/'):].partition('/')
             mv = client.get_model_version(name, version)
     except Exception as e:
-        raise StudioRevenueError(f"{ref} is not in the model registry at {tracking_uri()} ({type(e).__name__}: {str(e).splitlines()[0][:160]}); "
+        raise StudioRevenueError(f"{ref} is not in the model registry at {tracking_uri()} "
+                                 f"({type(e).__name__}: {str(e).splitlines()[0][:160]}); "
                                  f"list versions with `studio-revenue models`") from None
     return Path(mlflow.artifacts.download_artifacts(artifact_uri=mv.source))
 
@@ -142,20 +156,25 @@ def promote(version: str | int, alias: str = 'champion') -> dict:
     mlflow = load_mlflow()
     client = mlflow.MlflowClient()
     try: mv = client.get_model_version(REGISTERED_MODEL, str(version))
-    except Exception: raise StudioRevenueError(f"{REGISTERED_MODEL} has no version {version!r}; list versions with `studio-revenue models`") from None
+    except Exception:
+        raise StudioRevenueError(f"{REGISTERED_MODEL} has no version {version!r}; "
+                                 f"list versions with `studio-revenue models`") from None
     try: before = client.get_model_version_by_alias(REGISTERED_MODEL, alias).version
     except Exception: before = None
     client.set_registered_model_alias(REGISTERED_MODEL, alias, str(version))
-    with tracked_run('promote', {'alias': alias, 'version': version, 'previous_version': before}, tags={'model_version_source': mv.source}):
+    with tracked_run('promote', {'alias': alias, 'version': version, 'previous_version': before},
+                     tags={'model_version_source': mv.source}):
         pass
-    return dict(registered_model=REGISTERED_MODEL, alias=alias, version=str(version), previous_version=before, source=mv.source)
+    return dict(registered_model=REGISTERED_MODEL, alias=alias, version=str(version), previous_version=before,
+                source=mv.source)
 
 def model_versions() -> pd.DataFrame:
     "Registered versions with their aliases, runs and validation error."
     mlflow = load_mlflow()
     client = mlflow.MlflowClient()
     try: aliases = client.get_registered_model(REGISTERED_MODEL).aliases
-    except Exception: return pd.DataFrame(columns=['version', 'aliases', 'created', 'run_id', 'val_mape_h1', 'data_hash'])
+    except Exception:
+        return pd.DataFrame(columns=['version', 'aliases', 'created', 'run_id', 'val_mape_h1', 'data_hash'])
     rows = [dict(version=int(v.version), aliases=','.join(a for a, n in aliases.items() if str(n) == str(v.version)),
                  created=pd.Timestamp(v.creation_timestamp, unit='ms').strftime('%Y-%m-%d %H:%M'), run_id=v.run_id,
                  val_mape_h1=v.tags.get('val_mape_h1'), data_hash=(v.tags.get('data_hash') or '')[:12])

@@ -20,14 +20,18 @@ __all__ = ['default_search_space', 'nested_params', 'tuning_dir', 'tuned_params_
 def default_search_space(trial) -> dict:
     "Optuna suggestions for the three learners (ranges kept where a trial stays under a minute on 2 cores)."
     return dict(
-        xgboost=dict(n_estimators=trial.suggest_int('xgboost.n_estimators', 100, 400, step=50), max_depth=trial.suggest_int('xgboost.max_depth', 2, 6),
+        xgboost=dict(n_estimators=trial.suggest_int('xgboost.n_estimators', 100, 400, step=50),
+                     max_depth=trial.suggest_int('xgboost.max_depth', 2, 6),
                      learning_rate=trial.suggest_float('xgboost.learning_rate', 0.02, 0.2, log=True),
                      min_child_weight=trial.suggest_float('xgboost.min_child_weight', 5, 200, log=True),
-                     subsample=trial.suggest_float('xgboost.subsample', 0.6, 1.0), colsample_bytree=trial.suggest_float('xgboost.colsample_bytree', 0.5, 1.0)),
-        lightgbm=dict(n_estimators=trial.suggest_int('lightgbm.n_estimators', 100, 400, step=50), num_leaves=trial.suggest_int('lightgbm.num_leaves', 7, 63),
+                     subsample=trial.suggest_float('xgboost.subsample', 0.6, 1.0),
+                     colsample_bytree=trial.suggest_float('xgboost.colsample_bytree', 0.5, 1.0)),
+        lightgbm=dict(n_estimators=trial.suggest_int('lightgbm.n_estimators', 100, 400, step=50),
+                      num_leaves=trial.suggest_int('lightgbm.num_leaves', 7, 63),
                       learning_rate=trial.suggest_float('lightgbm.learning_rate', 0.02, 0.2, log=True),
                       min_child_samples=trial.suggest_int('lightgbm.min_child_samples', 20, 300, log=True),
-                      subsample=trial.suggest_float('lightgbm.subsample', 0.6, 1.0), colsample_bytree=trial.suggest_float('lightgbm.colsample_bytree', 0.5, 1.0)),
+                      subsample=trial.suggest_float('lightgbm.subsample', 0.6, 1.0),
+                      colsample_bytree=trial.suggest_float('lightgbm.colsample_bytree', 0.5, 1.0)),
         random_forest=dict(n_estimators=trial.suggest_int('random_forest.n_estimators', 50, 200, step=25),
                            min_samples_leaf=trial.suggest_int('random_forest.min_samples_leaf', 5, 100, log=True),
                            max_features=trial.suggest_float('random_forest.max_features', 0.3, 1.0),
@@ -52,7 +56,8 @@ def load_tuned_params(path: str | Path | None = None) -> dict | None:
     path = Path(path) if path else tuned_params_path()
     if not path.is_file(): return None
     try: return json.loads(path.read_text())['params']
-    except (json.JSONDecodeError, KeyError) as e: raise StudioRevenueError(f"{path} is damaged ({e}); delete it or tune again") from None
+    except (json.JSONDecodeError, KeyError) as e:
+        raise StudioRevenueError(f"{path} is damaged ({e}); delete it or tune again") from None
 
 # %% ../nbs/57_tuning.ipynb #e90b808c
 def backtest_error(history: pd.DataFrame, params: dict | None, cutoffs: list, span: int = 6, n_jobs: int = 2) -> float:
@@ -77,7 +82,8 @@ def tune(history: pd.DataFrame, trials: int, study_name: str = 'studio_revenue',
     cutoffs = cutoffs or default_cutoffs(history, span)
     needed = 25  # months a fit needs before the first cut-off
     if history.month.nunique() < needed + 2 * span:
-        raise StudioRevenueError(f"tuning needs at least {needed + 2 * span} months of history ({needed} before the first backtest cut-off, "
+        raise StudioRevenueError(f"tuning needs at least {needed + 2 * span} months of history "
+                                 f"({needed} before the first backtest cut-off, "
                                  f"then {2 * span} to score); this history has {history.month.nunique()}")
     if storage is None:
         tuning_dir().mkdir(exist_ok=True)
@@ -88,21 +94,24 @@ def tune(history: pd.DataFrame, trials: int, study_name: str = 'studio_revenue',
     for t in stale: study.tell(t.number, state=TrialState.FAIL)  # left running by an interrupted run
     data_hash = history_hash(history)
     if study.user_attrs.get('data_hash') not in (None, data_hash):
-        raise StudioRevenueError(f"study {study_name!r} was tuned on other data; give --study a new name to start afresh")
+        raise StudioRevenueError(f"study {study_name!r} was tuned on other data; "
+                                 f"give --study a new name to start afresh")
     study.set_user_attr('data_hash', data_hash)
     done = lambda: sum(t.state == TrialState.COMPLETE for t in study.get_trials(deepcopy=False))
     if not study.get_trials(deepcopy=False):
         study.enqueue_trial(flat_params(DEFAULT_PARAMS), user_attrs={'defaults': True})
     start_done = done()
     if progress: progress(f"study {study_name!r}: {start_done} finished trial{'s' if start_done != 1 else ''}"
-                          f"{f', {len(stale)} interrupted one(s) marked failed' if stale else ''}; running {max(trials - start_done, 0)} more")
+                          f"{f', {len(stale)} interrupted one(s) marked failed' if stale else ''}; "
+                          f"running {max(trials - start_done, 0)} more")
     t0 = time.perf_counter()
     def objective(trial):
         params = search_space(trial)
         return backtest_error(history, params, cutoffs, span, n_jobs)
     def report(study, trial):
         if progress and trial.state == TrialState.COMPLETE:
-            progress(f"  trial {trial.number}: backtest MAPE {trial.value:.4f} % (best {study.best_value:.4f} %, trial {study.best_trial.number}) "
+            progress(f"  trial {trial.number}: backtest MAPE {trial.value:.4f} % "
+                     f"(best {study.best_value:.4f} %, trial {study.best_trial.number}) "
                      f"— {done()}/{trials} finished, {time.perf_counter() - t0:.0f} s")
     while done() < trials:
         before = done()
@@ -110,8 +119,10 @@ def tune(history: pd.DataFrame, trials: int, study_name: str = 'studio_revenue',
         if timeout is not None or done() == before: break
     best = study.best_trial
     defaults = [t for t in study.trials if t.user_attrs.get('defaults') and t.state == TrialState.COMPLETE]
-    result = dict(study=study_name, storage=storage, trials=done(), best_trial=best.number, best_backtest_mape=round(best.value, 5),
-                  default_backtest_mape=round(defaults[0].value, 5) if defaults else None, params=nested_params(best.params),
+    result = dict(study=study_name, storage=storage, trials=done(), best_trial=best.number,
+                  best_backtest_mape=round(best.value, 5),
+                  default_backtest_mape=round(defaults[0].value, 5) if defaults else None,
+                  params=nested_params(best.params),
                   cutoffs=[f"{c:%Y-%m}" for c in cutoffs], span=span, data_hash=data_hash)
     path = Path(best_params_path) if best_params_path else tuned_params_path()
     path.parent.mkdir(parents=True, exist_ok=True)
