@@ -33,10 +33,10 @@ __all__ = ['LeverName', 'StudioId', 'BaseMonth', 'POOL_SIZE', 'MIN_TYPE_POOL', '
            'load_serving_model', 'answer_json', 'AnswerCache', 'cache_key', 'PlanRequest', 'ForwardRequest',
            'ForwardAnswer', 'Constraints', 'InverseRequest', 'InverseAnswer', 'ReaderStore', 'reader_store',
            'UnknownStudio', 'data_version', 'studio_months', 'forward_answer', 'inverse_answer', 'StudioState',
-           'make_state', 'StateCache', 'plan_of', 'answer_from_scores', 'plan_path', 'Coalescer', 'log_row_json',
-           'log_row_values', 'LogWriter', 'studio_roster', 'nearest', 'pooled_forecast', 'pool_of', 'calibrate_pooled',
+           'make_state', 'StateCache', 'plan_of', 'plan_path', 'answer_from_scores', 'Coalescer', 'log_row_json',
+           'log_row_values', 'LogWriter', 'studio_roster', 'pool_of', 'nearest', 'pooled_forecast', 'calibrate_pooled',
            'settle_memory', 'Service', 'forward_compute', 'inverse_compute', 'answer_text', 'answer_for',
-           'cached_answer', 'Busy', 'pooled_intervals', 'pooled_compute', 'InsightsRequest', 'InsightsAnswer',
+           'cached_answer', 'pooled_intervals', 'pooled_compute', 'Busy', 'InsightsRequest', 'InsightsAnswer',
            'insights_answer', 'add_error_handlers', 'Guard', 'CacheHits', 'add_docs', 'create_app', 'add_routes',
            'add_store_routes', 'BatchItem', 'BatchRequest', 'ScenarioRequest', 'BatchAnswer', 'data_versions',
            'batch_forward']
@@ -474,6 +474,15 @@ def plan_of(req) -> dict:
     "The request's lever plan (levers it gives; the rest held)."
     return req.levers.levers()
 
+# %% ../nbs/96_api.ipynb #a12a0020
+from .core import check_lever_plan
+
+def plan_path(state: StudioState, req) -> np.ndarray:
+    "The request's (months, levers) lever path from the studio's levers now: `lever_path` without its DataFrame."
+    planned = check_lever_plan(plan_of(req), req.projection_months)
+    return np.column_stack([planned[n] if n in planned else np.full(req.projection_months, float(state.now[n]))
+                            for n in LEVER_NAMES])
+
 # %% ../nbs/96_api.ipynb #00000033
 from functools import lru_cache
 from .intervals import plan_bounds
@@ -500,15 +509,6 @@ def answer_from_scores(serving: ServingModel, state: StudioState, path: np.ndarr
                                    if state.last_revenue > 0 and final > 0 else None),
                       lever_plan={n: [round(float(x), 6) for x in path[:, i]] for i, n in enumerate(LEVER_NAMES)},
                       history_months=int(len(state.history)))
-
-# %% ../nbs/96_api.ipynb #a12a0020
-from .core import check_lever_plan
-
-def plan_path(state: StudioState, req) -> np.ndarray:
-    "The request's (months, levers) lever path from the studio's levers now: `lever_path` without its DataFrame."
-    planned = check_lever_plan(plan_of(req), req.projection_months)
-    return np.column_stack([planned[n] if n in planned else np.full(req.projection_months, float(state.now[n]))
-                            for n in LEVER_NAMES])
 
 # %% ../nbs/96_api.ipynb #00000034
 import queue
@@ -703,6 +703,12 @@ def studio_roster(store: Store) -> pd.DataFrame:
         raise StoreUnavailable(f"the studio store at {store.where} cannot be read ({type(e).__name__})") from None
     return pd.DataFrame(rows, columns=['studio_id', 'studio_type', 'data_version'])
 
+# %% ../nbs/96_api.ipynb #00000052
+def pool_of(states: list[StudioState], types: dict, studio_type: str | None) -> tuple[list[StudioState], str]:
+    "The studios of `studio_type` (all studios when it is not given or too rare) and which it was."
+    same = [s for s in states if studio_type is not None and types.get(s.studio_id) == studio_type]
+    return (same, f"studio type {studio_type}") if len(same) >= MIN_TYPE_POOL else (states, 'all studios')
+
 # %% ../nbs/96_api.ipynb #a12a0040
 def nearest(states: list[StudioState], now: dict, members: float, k: int = POOL_SIZE) -> list[StudioState]:
     ("The k states whose levers and member count (in logs, scaled by their spread across the pool) "
@@ -727,12 +733,6 @@ def pooled_forecast(serving: ServingModel, proxies: list[StudioState], now: dict
     return dict(revenue=np.median(res['revenue'], 0), members=res['members'][0],
                 extrapolation=np.median(res['extrapolation'], 0),
                 spread=np.percentile(res['revenue'], [10, 90], axis=0), studios=[p.studio_id for p in proxies])
-
-# %% ../nbs/96_api.ipynb #00000052
-def pool_of(states: list[StudioState], types: dict, studio_type: str | None) -> tuple[list[StudioState], str]:
-    "The studios of `studio_type` (all studios when it is not given or too rare) and which it was."
-    same = [s for s in states if studio_type is not None and types.get(s.studio_id) == studio_type]
-    return (same, f"studio type {studio_type}") if len(same) >= MIN_TYPE_POOL else (states, 'all studios')
 
 # %% ../nbs/96_api.ipynb #a12a0043
 def calibrate_pooled(serving: ServingModel, store: Store, states: StateCache, roster: pd.DataFrame,
@@ -833,19 +833,6 @@ def reload(self: Service, ref: str | None = None) -> dict:
         self.warm_states()
         return answer
 
-# %% ../nbs/96_api.ipynb #a12a0053
-@patch
-def warm_states(self: Service):
-    ("Compute the studios' states for the serving model in a background thread "
-     "(first requests then skip the store read).")
-    def run(serving=self.serving):
-        try:
-            _logger.info(f"studio states warmed: {self.states.warm(serving, self.reader())}")
-            # ranges for studios with no history
-            pooled_intervals(self, serving, self.reader(), studio_roster(self.reader()))
-        except Exception as e: _logger.warning(f"warming studio states failed (they are computed on first use): {e}")
-    threading.Thread(target=run, daemon=True, name='warm-states').start()
-
 # %% ../nbs/96_api.ipynb #00000016
 def forward_compute(service: Service, serving: ServingModel, state: StudioState, req: ForwardRequest) -> dict:
     "A forward answer through the coalescer (one model call for the misses that arrive together)."
@@ -919,26 +906,6 @@ def cached_answer(service: Service, kind: str, req: BaseModel) -> str | None:
     if (text := service.cache.get(cache_key(kind, inputs, serving.cache_tag, state.version))) is None: return None
     return _sent(service, kind, req, inputs, serving, text, True, t0, state.version, state.base)
 
-# %% ../nbs/96_api.ipynb #a12a0070
-class Busy(StudioRevenueError):
-    "Too many expensive answers at once (HTTP 429, retry)."
-
-def _pooled_answer(service: Service, serving: ServingModel, store: Store, req: ForwardRequest, t0: float) -> str:
-    ("A studio with no history: cached under the data versions of every studio the profile may pool "
-     "(any ingest changes them).")
-    roster = studio_roster(store)
-    inputs = req.model_dump(mode='json')
-    key = cache_key('forecast-pooled', inputs, serving.cache_tag,
-                    list(zip(roster.studio_id, roster.data_version.astype(int).tolist())))
-    def compute():   # at most two at once: a flood of them must not take every worker thread from the other endpoints
-        if not service.pooled_slots.acquire(timeout=15):
-            raise Busy("answers for studios with no history are busy; retry in a few seconds")
-        try: return pooled_compute(service, serving, store, roster, req)
-        finally: service.pooled_slots.release()
-    text, hit = service.cache.get_or_compute(key, compute)
-    base = pd.Timestamp(json.loads(text)['base_month'])
-    return _sent(service, 'forecast', req, inputs, serving, text, hit, t0, None, base, data_source='request')
-
 # %% ../nbs/96_api.ipynb #00000053
 def _needs_for_pooled(req: ForwardRequest) -> list[str]:
     "What a request about a studio with no history lacks to be answered from the pooled profile (empty: nothing)."
@@ -961,6 +928,19 @@ def pooled_intervals(service: Service, serving: ServingModel, store: Store, rost
     if isinstance(found, Exception):
         raise StudioRevenueError(f"ranges for a studio with no history cannot be calibrated: {found}")
     return found
+
+# %% ../nbs/96_api.ipynb #a12a0053
+@patch
+def warm_states(self: Service):
+    ("Compute the studios' states for the serving model in a background thread "
+     "(first requests then skip the store read).")
+    def run(serving=self.serving):
+        try:
+            _logger.info(f"studio states warmed: {self.states.warm(serving, self.reader())}")
+            # ranges for studios with no history
+            pooled_intervals(self, serving, self.reader(), studio_roster(self.reader()))
+        except Exception as e: _logger.warning(f"warming studio states failed (they are computed on first use): {e}")
+    threading.Thread(target=run, daemon=True, name='warm-states').start()
 
 # %% ../nbs/96_api.ipynb #a12a0067
 def _state_or_none(service, serving, store, p: StudioState, base_month: str) -> StudioState | None:
@@ -1001,6 +981,26 @@ def pooled_compute(service: Service, serving: ServingModel, store: Store, roster
                       profile=dict(basis=basis, studios=f['studios'], calibrated_on=len(intervals.errors_.get(1, [])),
                                    note="no history in the store: the median forecast of the nearest studios "
                                         "set to these levers and members"))
+
+# %% ../nbs/96_api.ipynb #a12a0070
+class Busy(StudioRevenueError):
+    "Too many expensive answers at once (HTTP 429, retry)."
+
+def _pooled_answer(service: Service, serving: ServingModel, store: Store, req: ForwardRequest, t0: float) -> str:
+    ("A studio with no history: cached under the data versions of every studio the profile may pool "
+     "(any ingest changes them).")
+    roster = studio_roster(store)
+    inputs = req.model_dump(mode='json')
+    key = cache_key('forecast-pooled', inputs, serving.cache_tag,
+                    list(zip(roster.studio_id, roster.data_version.astype(int).tolist())))
+    def compute():   # at most two at once: a flood of them must not take every worker thread from the other endpoints
+        if not service.pooled_slots.acquire(timeout=15):
+            raise Busy("answers for studios with no history are busy; retry in a few seconds")
+        try: return pooled_compute(service, serving, store, roster, req)
+        finally: service.pooled_slots.release()
+    text, hit = service.cache.get_or_compute(key, compute)
+    base = pd.Timestamp(json.loads(text)['base_month'])
+    return _sent(service, 'forecast', req, inputs, serving, text, hit, t0, None, base, data_source='request')
 
 # %% ../nbs/96_api.ipynb #00000061
 from .insights import write_insights
