@@ -17,21 +17,21 @@ __all__ = ['default_search_space', 'nested_params', 'tuning_dir', 'tuned_params_
            'default_cutoffs', 'tune']
 
 # %% ../nbs/57_tuning.ipynb #0ff3a187
+def _boosted(trial, learner: str, size: tuple, leaf: tuple) -> dict:
+    "A boosted learner's search: rounds, learning rate and sampling range alike for both; tree size and leaf are its own."
+    def pick(kind, name, *bounds, **how): return getattr(trial, f'suggest_{kind}')(f'{learner}.{name}', *bounds, **how)
+    return {'n_estimators': pick('int', 'n_estimators', 100, 400, step=50),
+            size[0]: pick('int', *size),                                # how large a tree may grow
+            'learning_rate': pick('float', 'learning_rate', 0.02, 0.2, log=True),
+            leaf[1]: pick(*leaf, log=True),                             # how much a leaf must hold
+            'subsample': pick('float', 'subsample', 0.6, 1.0),
+            'colsample_bytree': pick('float', 'colsample_bytree', 0.5, 1.0)}
+
 def default_search_space(trial) -> dict:
     "Optuna suggestions for the three learners (ranges kept where a trial stays under a minute on 2 cores)."
     return dict(
-        xgboost=dict(n_estimators=trial.suggest_int('xgboost.n_estimators', 100, 400, step=50),
-                     max_depth=trial.suggest_int('xgboost.max_depth', 2, 6),
-                     learning_rate=trial.suggest_float('xgboost.learning_rate', 0.02, 0.2, log=True),
-                     min_child_weight=trial.suggest_float('xgboost.min_child_weight', 5, 200, log=True),
-                     subsample=trial.suggest_float('xgboost.subsample', 0.6, 1.0),
-                     colsample_bytree=trial.suggest_float('xgboost.colsample_bytree', 0.5, 1.0)),
-        lightgbm=dict(n_estimators=trial.suggest_int('lightgbm.n_estimators', 100, 400, step=50),
-                      num_leaves=trial.suggest_int('lightgbm.num_leaves', 7, 63),
-                      learning_rate=trial.suggest_float('lightgbm.learning_rate', 0.02, 0.2, log=True),
-                      min_child_samples=trial.suggest_int('lightgbm.min_child_samples', 20, 300, log=True),
-                      subsample=trial.suggest_float('lightgbm.subsample', 0.6, 1.0),
-                      colsample_bytree=trial.suggest_float('lightgbm.colsample_bytree', 0.5, 1.0)),
+        xgboost=_boosted(trial, 'xgboost', ('max_depth', 2, 6), ('float', 'min_child_weight', 5, 200)),
+        lightgbm=_boosted(trial, 'lightgbm', ('num_leaves', 7, 63), ('int', 'min_child_samples', 20, 300)),
         random_forest=dict(n_estimators=trial.suggest_int('random_forest.n_estimators', 50, 200, step=25),
                            min_samples_leaf=trial.suggest_int('random_forest.min_samples_leaf', 5, 100, log=True),
                            max_features=trial.suggest_float('random_forest.max_features', 0.3, 1.0),
