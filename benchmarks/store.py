@@ -6,7 +6,7 @@ store (validation of the file + the upsert transaction, timed in-process, and th
 end, which adds ~5-8 s of Python start-up and imports, on the last file again); a re-ingest of the same file (must change 0 rows); a file with one
 corrected month (must keep the earlier value as revision 1); then 8 processes x 200 logged answers at once (must leave
 exactly 1,600 rows). Writes reports/benchmarks/store.json. Run: .venv/bin/python benchmarks/store.py  (about two minutes)."""
-import json, logging, os, subprocess, sys, tempfile, textwrap, time
+import json, logging, os, subprocess, sys, tempfile, time
 from pathlib import Path
 import sqlalchemy as sa
 from studio_revenue.core import load_history
@@ -16,17 +16,9 @@ from studio_revenue.store import open_store, ingest, logged_answers
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / 'tests'))
 from postgres import postgres_server, available  # noqa: E402
+import log_writer  # noqa: E402
 
 say = lambda *a: print(*a, file=sys.stderr, flush=True)
-WRITER = textwrap.dedent('''
-    import sys
-    from studio_revenue.store import open_store, log_answer
-    url, writer, answers = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    store = open_store(url)
-    for i in range(answers):
-        log_answer(store, 'forecast', f's-{i % 200 + 1:03d}', {'writer': writer, 'i': i},
-                   {'predictions': [{'month': '2025-01-01', 'revenue': 1000.0 + i}]}, 1.0, model_version='bench')
-''')
 
 
 def measure(url: str, csv: Path, folder: Path) -> dict:
@@ -63,7 +55,7 @@ def measure(url: str, csv: Path, folder: Path) -> dict:
                                 changed_rows=(lambda d: d['inserted'] + d['revised'])(json.loads(r.stdout)) if r.returncode == 0 else None)
     writers, answers = 8, 200
     t0 = time.perf_counter()
-    procs = [subprocess.Popen([sys.executable, '-c', WRITER, url, str(w), str(answers)]) for w in range(writers)]
+    procs = [subprocess.Popen(log_writer.command(url, w, answers, 200, '2025-01-01')) for w in range(writers)]
     codes = [p.wait() for p in procs]
     log = logged_answers(store)
     pairs = {(x['writer'], x['i']) for x in log.inputs}

@@ -1,6 +1,6 @@
 """The studio store against both back ends: the embedded SQLite file and a real PostgreSQL server started here.
 These live in pytest, not in a notebook, because they start a server and several processes (STYLE: tests that need a server)."""
-import json, os, signal, subprocess, sys, textwrap, time
+import json, os, signal, subprocess, sys, time
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -12,6 +12,7 @@ from studio_revenue.simulate import generate_panel
 from studio_revenue.store import open_store, ingest, read_history, log_answer, logged_answers, migrate, _engine, HEAD, _revision
 from studio_revenue.monitor import monitor
 from postgres import postgres_server, available
+import log_writer
 
 BIN = Path(sys.executable).parent
 CLI = str(BIN / 'studio-revenue')
@@ -88,22 +89,11 @@ def test_older_store_is_upgraded_not_wiped(url):
         assert c.execute(sa.text("SELECT data_version FROM studios")).scalar() == 1
 
 
-WRITER = textwrap.dedent('''
-    import sys
-    from studio_revenue.store import open_store, log_answer
-    url, writer, answers = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    store = open_store(url)
-    for i in range(answers):
-        log_answer(store, 'forecast', f's-{i % 5 + 1:03d}', {'writer': writer, 'i': i},
-                   {'predictions': [{'month': '2024-01-01', 'revenue': 1000.0 + i}]}, 1.0, model_version='m')
-''')
-
-
 def test_parallel_writers_lose_and_double_nothing(url):
     store = open_store(url)   # migrations done once; the writers race on the log only
     ingest(store, validate_history(generate_panel(5, 14, seed=1).history), 'p.csv')
     writers, answers = 8, 200
-    procs = [subprocess.Popen([sys.executable, '-c', WRITER, url, str(w), str(answers)], stderr=subprocess.PIPE, text=True)
+    procs = [subprocess.Popen(log_writer.command(url, w, answers, 5, '2024-01-01'), stderr=subprocess.PIPE, text=True)
              for w in range(writers)]
     for p in procs:
         _, err = p.communicate(timeout=600)
