@@ -18,7 +18,7 @@ __all__ = ['default_search_space', 'nested_params', 'tuning_dir', 'tuned_params_
 
 # %% ../nbs/57_tuning.ipynb #0ff3a187
 def _boosted(trial, learner: str, size: tuple, leaf: tuple) -> dict:
-    "A boosted learner's search: rounds, learning rate and sampling range alike for both; tree size and leaf are its own."
+    "One boosted learner's search: rounds, learning rate and sampling as for the other; tree and leaf size its own."
     def pick(kind, name, *bounds, **how): return getattr(trial, f'suggest_{kind}')(f'{learner}.{name}', *bounds, **how)
     return {'n_estimators': pick('int', 'n_estimators', 100, 400, step=50),
             size[0]: pick('int', *size),                                # how large a tree may grow
