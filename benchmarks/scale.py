@@ -251,6 +251,29 @@ def exponents(sizes: dict, key: str = 'seconds') -> dict:
     return out
 
 
+TABLE_ROWS = dict(generate='generate', ingest='ingest (SQLite)', train='train (to 2023-12, default parameters)',
+                  predict_cli='`predict` from the command line (median of 5)',
+                  predict_inprocess='predict in-process (process incl. loading)',
+                  batch_what_if='what-if, every studio × 12 months (process, one model call per 1,000 studios)',
+                  backtest='backtest (`evaluate` from 2023-12)', report='monthly report (`report`)',
+                  goal_seek_all='goal seek, every studio (process)',
+                  optimize_cli='`optimize` from the command line (median of 5)')
+
+
+def table(doc: dict) -> str:
+    "The README's table of every job at every size: wall s / CPU s / peak MB, and the growth exponents, from scale.json."
+    ns = sorted(doc['sizes'], key=int)
+    num = lambda v: f"{v:,.0f}" if v >= 100 else f"{v:.3g}"
+    cell = lambda r: f"{num(r['seconds'])} / {num(r['cpu_seconds'])} / {r['peak_mb']:,.0f}" if isinstance(r, dict) else 'skipped'
+    head = ' | '.join(f"{int(n):,} studios: wall s / CPU s / peak MB" for n in ns)
+    lines = [f"| job | {head} | growth exponent wall / CPU |", '|---' * (len(ns) + 2) + '|']
+    for k, label in TABLE_ROWS.items():
+        g, c = doc['growth_exponents'].get(k), doc['growth_exponents_cpu'].get(k)
+        cells = ' | '.join(cell(doc['sizes'][n].get(k)) for n in ns)
+        lines.append(f"| {label} | {cells} | {g if g is not None else '–'} / {c if c is not None else '–'} |")
+    return '\n'.join(lines)
+
+
 def plot(sizes: dict, path: Path):
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -289,11 +312,14 @@ def main():
     ap.add_argument('--optimize-runs', type=int, default=20)
     ap.add_argument('--predict-runs', type=int, default=10)
     ap.add_argument('--replot', action='store_true', help='recompute the exponents and the plot from scale.json only')
+    ap.add_argument('--table', action='store_true', help="print the README's markdown table from scale.json")
     a = ap.parse_args()
     if a.replot:
         path = OUT / 'scale.json'; doc = json.loads(path.read_text())
         doc['growth_exponents'], doc['growth_exponents_cpu'] = exponents(doc['sizes']), exponents(doc['sizes'], 'cpu_seconds')
         path.write_text(json.dumps(doc, indent=2)); plot(doc['sizes'], OUT / 'scale.png'); return
+    if a.table:
+        print(table(json.loads((OUT / 'scale.json').read_text()))); return
     if a.goal_seek_studios: os.environ['SCALE_GOAL_SEEK_STUDIOS'] = str(a.goal_seek_studios)
     os.environ['SCALE_SKIP'] = a.skip
     if a.dask_workers: os.environ['SCALE_DASK_WORKERS'] = str(a.dask_workers)
