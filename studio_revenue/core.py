@@ -29,7 +29,7 @@ np, pd = lazy_module('numpy'), lazy_module('pandas')
 __all__ = ['np', 'pd', 'CONTRACT_DOC', 'LEVERS', 'LEVER_NAMES', 'MAX_COUNT', 'MAX_MONEY', 'CONTRACT', 'REQUIRED_COLUMNS',
            'MONTH_ALIASES', 'DEFAULT_STUDIO_ID', 'TEMP_MARK', 'LeverPlan', 'CurrentState', 'lazy_module',
            'StudioRevenueError', 'Problem', 'DataContractError', 'show_value', 'number_problem', 'parse_number',
-           'parse_month', 'months_ahead', 'parse_json_argument', 'Lever', 'lever_label', 'lever_phrase',
+           'parse_month', 'months_ahead', 'parse_json_argument', 'Lever', 'lever_label', 'lever_phrase', 'lever_value',
            'describe_change', 'unknown_lever', 'did_you_mean', 'check_lever_plan', 'lever_path', 'Column',
            'validate_history', 'load_history', 'current_levers', 'summarise_history', 'find_project_root',
            'current_umask', 'apply_umask', 'claim_output', 'temp_path', 'clean_stale_temps', 'glob_escape', 'publish']
@@ -219,16 +219,18 @@ def lever_phrase(name: str) -> str:
     "A lever inside a sentence ('the average ticket price'); other names pass through, readable."
     return LEVERS[name].phrase if name in LEVERS else str(name).replace('_', ' ')
 
+def lever_value(lever: str, value: float) -> str:
+    "A lever's value in its own unit: a share as a percentage ('66.3 %'), a price with cents, a count whole."
+    unit = LEVERS[lever].unit
+    return f"{100 * value:.1f} %" if 'share' in unit else f"{value:,.2f}" if 'currency' in unit else f"{value:,.0f}"
+
 def describe_change(lever: str, current: float, new: float) -> str:
     "One lever change as an instruction, e.g. 'Raise the average ticket price from 150.00 to 170.00 (+13.3 %)'."
     o = LEVERS[lever]
+    step = (f"{100 * (new - current):+.1f} points" if 'share' in o.unit else
+            f"{100 * (new / current - 1):+.1f} %" if 'currency' in o.unit else f"{new - current:+,.0f}")
     verb = 'Raise' if new > current else 'Lower'
-    if 'share' in o.unit:
-        return (f"{verb} {o.phrase} from {100 * current:.1f} % to {100 * new:.1f} % "
-                f"({100 * (new - current):+.1f} points)")
-    if 'currency' in o.unit:
-        return f"{verb} {o.phrase} from {current:,.2f} to {new:,.2f} ({100 * (new / current - 1):+.1f} %)"
-    return f"{verb} {o.phrase} from {current:,.0f} to {new:,.0f} ({new - current:+,.0f})"
+    return f"{verb} {o.phrase} from {lever_value(lever, current)} to {lever_value(lever, new)} ({step})"
 
 # %% ../nbs/00_core.ipynb #0b2b5578
 def unknown_lever(name, where: str = '') -> str:

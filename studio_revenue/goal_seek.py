@@ -13,7 +13,8 @@ from pydantic import BaseModel, model_serializer
 import numpy as np
 import pandas as pd
 from .core import (
-    LEVERS, LEVER_NAMES, StudioRevenueError, current_levers, describe_change, did_you_mean, unknown_lever)
+    LEVERS, LEVER_NAMES, StudioRevenueError, current_levers, describe_change, did_you_mean, unknown_lever,
+    lever_phrase, lever_value)
 from .features import MAX_HORIZON, SKELETON_WINDOW, SUPPORT_MIN
 from .ensemble import RevenueModel
 from .intervals import ConformalIntervals, levers_below_support
@@ -589,10 +590,13 @@ def _search(s: _Seek, n_plans: int) -> _Found:
     feasible, notes = bool(R[-1] >= s.need), []
     forced = [n for n, c0, l0 in zip(LEVER_NAMES, s.cur, s.low) if abs(l0 - c0) > 1e-12]
     if forced:
-        notes.append(f"bounds move {', '.join(forced)} whatever the target (the current value lies outside the bounds)")
+        notes.append(f"the bounds move {', '.join(map(lever_phrase, forced))} whatever the target "
+                     "(the current value lies outside the bounds)")
     kept = [n for n, c0, h0 in zip(LEVER_NAMES, s.cur, s.high)
             if h0 == c0 and not LEVERS[n].low <= c0 <= LEVERS[n].high]
-    if kept: notes.append(f"{', '.join(kept)} lie outside their SPEC range and are kept as they are")
+    if kept:
+        notes.append(f"{', '.join(map(lever_phrase, kept))} lie outside the range a plan may set "
+                     "(docs/contract.md) and are kept as they are")
     if not feasible:
         plans, labels = [V[-1]], ['best achievable']
     elif R[0] >= s.need:
@@ -661,12 +665,15 @@ def _answer(s: _Seek, found: _Found, reports: list[dict], probability: float | N
                                   forecast_needed=round(s.need, 2),
                                   achievable_revenue_lower=round(best['achievable_revenue'] * (1 + s.q), 2))
     if found.forced and best['achievable_revenue'] < out['baseline_revenue']:
-        lowered = ', '.join(n for n in found.forced if s.low[LEVER_NAMES.index(n)] < s.cur[LEVER_NAMES.index(n)])
+        lowered = ', '.join(lever_phrase(n) for n in found.forced
+                            if s.low[LEVER_NAMES.index(n)] < s.cur[LEVER_NAMES.index(n)])
         notes.append(f"the bounds lower {lowered}, so the plan is predicted to bring less than changing nothing "
                      f"({best['achievable_revenue']:,.2f} against {out['baseline_revenue']:,.2f})")
     out['outside_support'] = _outside_support(s.model, s.ctx, found.plans[0], s.cur, H, s.members)
     if out['outside_support']:
-        notes.append("the plan moves " + ', '.join(f"{d['lever']} to {d['value']:g}" for d in out['outside_support'])
+        moves = ', '.join(f"{lever_phrase(d['lever'])} to {lever_value(d['lever'], d['value'])}"
+                          for d in out['outside_support'])
+        notes.append("the plan moves " + moves
                      + f" — outside the data the model learned from (fewer than {SUPPORT_MIN:.0%} of training "
                      "studio-months are near): the figure is an extrapolation and its range is wider")
     if s.members is not None: out['current_member_count'] = float(s.members)

@@ -13,8 +13,7 @@ from statistics import NormalDist
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from .core import StudioRevenueError
-from .core import LEVER_NAMES
+from .core import StudioRevenueError, LEVER_NAMES, lever_phrase
 from .features import MAX_HORIZON, SKELETON_WINDOW, SUPPORT_MIN
 from .ensemble import RevenueModel, LEARNERS, learner_predict
 
@@ -287,7 +286,7 @@ def magnitude_warnings(studio_history: pd.DataFrame, forecast: pd.DataFrame, cur
 # %% ../nbs/40_intervals.ipynb #4243cafa
 def outside_support_warning(lever: str, share: float) -> str:
     "The warning for a lever planned outside the training data's support."
-    return (f"{lever.replace('_', ' ')} is planned where only {100 * share:.1f} % of the training studio-months are "
+    return (f"{lever_phrase(lever)} is planned where only {100 * share:.1f} % of the training studio-months are "
             f"near (value or change): outside the data the model learned from, so the figure is an extrapolation and "
             f"its range is wider")
 
