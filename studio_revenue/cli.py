@@ -306,6 +306,7 @@ def _render_train(r: dict) -> str:
             f"validation MAPE % by horizon (targets {r['validation_months']}, learners fitted on earlier months): "
             + ', '.join(f"h{h}={x:.2f}" for h, x in v.items()))
 
+# %% ../nbs/99_cli.ipynb #6b6aa357
 @command('train the ensemble on every studio in a data file and save it',
          arg('--data', required=True, help='CSV or Parquet file of monthly studio data'),
          arg('--model-dir', required=True, help='directory to save the model to'),
@@ -410,6 +411,7 @@ def _render_evaluate(r: dict) -> str:
             + f"\nthe model beats last value at {r['beats_last_value']} and seasonal naive at "
               f"{r['beats_seasonal_naive']} of {len(t)} horizons")
 
+# %% ../nbs/99_cli.ipynb #0b5fd8ae
 @command('backtest: forecasts from every origin after the training period, per horizon, against baselines',
          model_arg(),
          arg('--data', required=True, help='CSV or Parquet file that runs past the training period'),
@@ -627,6 +629,7 @@ def tune(data, trials, study, until, span, timeout):
             result['run_id'] = mlflow.active_run().info.run_id
     return result
 
+# %% ../nbs/99_cli.ipynb #04f70029
 @command('point a registry alias (default champion) at a model version',
          arg('--version', required=True, help='registered version number of studio_revenue'),
          arg('--alias', default='champion', help='alias to move (default champion)'))

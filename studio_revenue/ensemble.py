@@ -75,6 +75,7 @@ def learner_predict(name, learner, X):
     if name == 'lightgbm': return learner.predict(X, num_threads=1)
     return _forest_predict(learner, X)
 
+# %% ../nbs/30_ensemble.ipynb #5519975f
 def _forest_predict(forest, X):
     """The forest's mean of its trees, as `forest.predict` computes it (float32 input, trees summed in order, then
     divided) but without its per-call setup: `predict` hands each tree to joblib, ≈ 1.8 ms for 40 trees on 24
@@ -320,15 +321,16 @@ class RevenueModel:
                                      f"({type(e).__name__}: {str(e)[:80]}); retrain") from None
         return self
 
-    @property
-    def weighed(self) -> list[str]:
-        "The learners the ensemble gives weight to."
-        return [n for n in LEARNERS if self.weights_[n] > 0]
+# %% ../nbs/30_ensemble.ipynb #34027db0
+@patch(as_prop=True)
+def weighed(self: RevenueModel) -> list[str]:
+    "The learners the ensemble gives weight to."
+    return [n for n in LEARNERS if self.weights_[n] > 0]
 
-    @property
-    def version(self) -> str:
-        "Short id of this model: the start of its training-data hash and its creation time."
-        return f"{self.training_['data_hash'][:12]}"
+@patch(as_prop=True)
+def version(self: RevenueModel) -> str:
+    "Short id of this model: the start of its training-data hash and its creation time."
+    return f"{self.training_['data_hash'][:12]}"
 
 # %% ../nbs/30_ensemble.ipynb #9df0f90e
 @patch

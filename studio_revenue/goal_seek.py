@@ -264,6 +264,7 @@ def _ceiling_plausible(model, studio_history) -> bool:
     b.decide_ceiling_ = False
     return bool(b.context(studio_history.tail(b.context_months))['ceiling_weight'][-1] >= BOOKABLE_DOUBT)
 
+# %% ../nbs/60_goal_seek.ipynb #c00359e8
 def _bookable_every_month(plan, visits, box, fill_now, i_c, i_a, enough):
     ("A held plan's fill cut to the visits of its least bookable month (members grow, the plan does not): "
      "when still `enough`, or the target is out of reach anyway (best achievable).")

@@ -158,6 +158,7 @@ def insight_messages(facts: Mapping) -> list[dict]:
             dict(role='user', content=f"{_ABOUT[facts['kind']]}\n\nFacts (JSON):\n"
                                       f"{json.dumps(facts, indent=1, ensure_ascii=False)}")]
 
+# %% ../nbs/90_insights.ipynb #96e06016
 def _parse_reply(text: str) -> dict:
     "The reply's JSON object in the fixed structure; ValueError says what is wrong."
     body = text.strip()
