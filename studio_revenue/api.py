@@ -18,8 +18,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastcore.basics import patch
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
-from .core import (
-    LEVERS, LEVER_NAMES, StudioRevenueError, LeverPlan, CurrentState, months_ahead, parse_month)
+from studio_revenue.core import (
+    LEVERS, LEVER_NAMES, StudioRevenueError, LeverPlan, CurrentState, months_ahead, parse_month,
+    unknown_lever)
 from .features import MAX_HORIZON, MIN_HISTORY
 from .ensemble import RevenueModel
 from .intervals import ConformalIntervals, INTERVALS_FILE, MonthForecast, forecast_with_intervals
@@ -1032,11 +1033,33 @@ def insights_answer(service: Service, req: InsightsRequest) -> dict:
                 insights=write_insights(answer))
 
 # %% ../nbs/96_api.ipynb #00000018
+_tag = lambda p: isinstance(p, str) and ('[' in p or '-' in p)  # pydantic's name for one member of a union
+
 def _field(loc) -> str:
-    return '.'.join(str(p) for p in loc if p != 'body') or 'body'
+    return '.'.join(str(p) for p in loc if p != 'body' and not _tag(p)) or 'body'
+
+def _rule(e: dict) -> str:
+    loc = e.get('loc', ())
+    if e.get('type') == 'extra_forbidden' and len(loc) > 2 and loc[-2] == 'levers': return unknown_lever(loc[-1])
+    return e.get('msg', 'invalid').removeprefix('Value error, ')
 
 def _problems(exc: RequestValidationError) -> list[dict]:
-    return [dict(field=_field(e.get('loc', ())), rule=e.get('msg', 'invalid')) for e in exc.errors()]
+    "One problem per value: of a union's members (a lever's number or list), the one the value was meant as."
+    groups = {}
+    for e in exc.errors():
+        loc = tuple(e.get('loc', ()))
+        head = loc[:next((i for i, p in enumerate(loc) if _tag(p)), len(loc))]
+        groups.setdefault(head, []).append(e)
+    out = []
+    for errs in groups.values():
+        meant = [e for e in errs if not e.get('type', '').endswith(('_type', '_parsing'))] or errs
+        extra = ''
+        if len(meant) > 1 and len({_field(e['loc']) for e in meant}) == 1:  # a value no member of the union takes
+            meant = meant[:1]
+            if _field(meant[0]['loc']).startswith('levers.'):
+                extra = "; a lever takes one number (held) or a list of one number per month"
+        out += [dict(field=_field(e.get('loc', ())), rule=_rule(e) + extra) for e in meant]
+    return out
 
 def add_error_handlers(app: FastAPI):
     "Map the package's errors to 422/404/503 with a body naming the field or the rule."

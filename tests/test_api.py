@@ -188,10 +188,10 @@ def test_cache_hits_are_the_endpoints_answers_and_keep_its_rules(server):
 
 
 @pytest.mark.parametrize('body, status, words', [
-    ({**FORWARD_EXAMPLE, 'levers': {'retention_rate': 1.4}}, 422, ['levers.retention_rate', 'less than or equal to 1']),
+    ({**FORWARD_EXAMPLE, 'levers': {'retention_rate': 1.4}}, 422, ['levers.retention_rate: Input should be less than or equal to 1']),
     ({**FORWARD_EXAMPLE, 'projection_months': 13}, 422, ['projection_months', 'less than or equal to 12']),
     ({**FORWARD_EXAMPLE, 'levers': {'upsell_rate': [0.1, 0.2]}}, 422, ['projection_months is 3']),
-    ({**FORWARD_EXAMPLE, 'levers': {'ticket_price': 150}}, 422, ['levers.ticket_price', 'Extra inputs']),
+    ({**FORWARD_EXAMPLE, 'levers': {'ticket_price': 150}}, 422, ['levers.ticket_price', "unknown lever 'ticket_price' (did you mean 'avg_ticket_price'?)"]),
     ({**FORWARD_EXAMPLE, 'base_month': '2031-01'}, 422, ['base_month 2031-01 is not a month']),
     ({**FORWARD_EXAMPLE, 'base_month': '2024-13'}, 422, ['base_month must be a month']),
     ({'studio_id': 's-999', 'projection_months': 3}, 404, ["'s-999' is not in the studio store"]),
