@@ -787,7 +787,8 @@ def _render_monitor(r: dict) -> str:
     rule = r['rule']
     lines.append(f"flags ({'none' if not r['flags'] else len(r['flags'])}; "
                  f"coverage outside {rule['coverage_band'][0]:.0%}–{rule['coverage_band'][1]:.0%} "
-                 f"or MAPE above {rule['error_margin']:g} x the backtest's, judged from {rule['min_scored']} months)")
+                 f"or an average error above {rule['error_margin']:g} x the held-out one, "
+                 f"judged from {rule['min_scored']} months)")
     lines += [f"  ! {f}" for f in r['flags']]
     return '\n'.join(lines)
 

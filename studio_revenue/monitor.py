@@ -85,8 +85,8 @@ def _flags(m: dict, where: str) -> list[str]:
         out.append(f"{where}: the 90 % ranges covered {m['coverage']:.0%} of {m['n']} months, "
                    f"outside {lo:.0%}–{hi:.0%}")
     if m['backtest_mape'] and m['mape'] > ERROR_MARGIN * m['backtest_mape']:
-        out.append(f"{where}: MAPE {m['mape']:.2f} % is above {ERROR_MARGIN:g} x "
-                   f"the backtest's {m['backtest_mape']:.2f} %")
+        out.append(f"{where}: the average error, {m['mape']:.2f} % of revenue, is above {ERROR_MARGIN:g} x "
+                   f"the {m['backtest_mape']:.2f} % the model showed on held-out months when trained")
     return out
 
 def summarise_monitoring(scored: pd.DataFrame) -> dict:
