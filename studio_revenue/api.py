@@ -1084,6 +1084,16 @@ def add_error_handlers(app: FastAPI):
                             content=dict(error=f"the studio store cannot be reached ({type(exc).__name__})"))
 
 # %% ../nbs/96_api.ipynb #00000019
+def _replaying(body: bytes, receive):
+    "An ASGI `receive` that gives the app `body`, already read whole, then listens to the client as before."
+    replayed = False
+    async def replay():
+        nonlocal replayed
+        if replayed: return await receive()
+        replayed = True
+        return dict(type='http.request', body=body, more_body=False)
+    return replay
+
 class Guard:
     """Plain ASGI middleware (cheaper than two `BaseHTTPMiddleware`s): bodies over `max_body` bytes
     get 413, requests without the token 401; every response is counted by status for health."""
@@ -1110,11 +1120,7 @@ class Guard:
             while more:
                 m = await receive(); body += m.get('body', b''); more = m.get('more_body', False)
                 if len(body) > self.max_body: return await too_big(scope, receive, counted)
-            sent = False
-            async def receive():
-                nonlocal sent
-                if sent: return {'type': 'http.disconnect'}
-                sent = True; return {'type': 'http.request', 'body': body, 'more_body': False}
+            receive = _replaying(body, receive)
         if (self.token and scope['path'] not in self.OPEN and not scope['path'].startswith('/docs/static/')
                 and headers.get(b'authorization', b'').decode('latin-1') != f"Bearer {self.token}"):
             return await JSONResponse(status_code=401,
@@ -1158,13 +1164,7 @@ class CacheHits:
             await send(dict(type='http.response.start', status=200,
                             headers=[(b'content-type', b'application/json'), (b'content-length', b'%d' % len(out))]))
             return await send(dict(type='http.response.body', body=out))
-        replayed = False
-        async def replay():
-            nonlocal replayed
-            if replayed: return await receive()
-            replayed = True
-            return dict(type='http.request', body=body, more_body=False)
-        await self.app(scope, replay, send)
+        await self.app(scope, _replaying(body, receive), send)
 
 # %% ../nbs/96_api.ipynb #00000063
 def add_docs(app: FastAPI):
