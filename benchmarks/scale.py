@@ -174,7 +174,6 @@ def cli_phases(model: str, data: str, studio: str) -> dict:
         phases[name] = dict(seconds=round(w - t[0], 3), cpu_seconds=round(c - t[1], 3)); t[:] = [w, c]
     import numpy, pandas; mark('import numpy, pandas (+pyarrow)')
     import pydantic; mark('import pydantic')
-    import treelite.gtil; mark('import treelite (+scipy.sparse)')
     from studio_revenue import answer_log, cli, intervals; mark('import studio_revenue modules')
     m, iv, _ = cli.load_model(model); mark('load the model (checksums, ranges; no learner read yet)')
     history = cli.load_history(data, studios=[studio]); mark("read the panel, check the studio's rows")
@@ -187,7 +186,7 @@ def cli_phases(model: str, data: str, studio: str) -> dict:
         store.log_row(store.open_store(), 'forecast', row); mark('log the answer (SQLAlchemy: a new store)')
     else: mark('log the answer (sqlite3)')
     return dict(phases=phases, weights=m.weights_, modules_loaded=len(sys.modules),
-                libraries_imported=[lib for lib in ('xgboost', 'lightgbm', 'sklearn', 'skops', 'sqlalchemy', 'scipy.optimize')
+                libraries_imported=[lib for lib in ('xgboost', 'lightgbm', 'sklearn', 'skops', 'sqlalchemy', 'treelite', 'scipy')
                                     if lib in sys.modules])
 
 
@@ -202,6 +201,13 @@ def cli_latency(model: Path, data: Path, studio: str | None, optimize_runs: int,
     last = float(panel[panel.studio_id == studio].total_revenue.iloc[-1])
     doc = dict(model=str(model), data=str(data), studio=studio, studios=int(panel.studio_id.nunique()), rows=len(panel),
                load_average_before=[round(x, 2) for x in os.getloadavg()])
+    # Python caches a module's compiled code in __pycache__ the first time it imports it, and pip compiles a package it
+    # installs; this machine sets PYTHONDONTWRITEBYTECODE=1, which stops the first, so every command here compiled the
+    # package's 9,000 lines afresh (0.05-0.1 s). Compile them as an install would before timing.
+    import compileall, studio_revenue
+    compileall.compile_dir(str(Path(studio_revenue.__file__).parent), quiet=1)
+    doc['bytecode'] = (f"studio_revenue compiled before the runs, as an install or a first run leaves it "
+                       f"(PYTHONDONTWRITEBYTECODE={os.environ.get('PYTHONDONTWRITEBYTECODE', '')!r} here)")
     def summary(runs, what):
         walls, cpus = [r['seconds'] for r in runs], [r['cpu_seconds'] for r in runs]
         return dict(p50_seconds=round(float(np.median(walls)), 3), p95_seconds=round(float(np.percentile(walls, 95)), 3),
@@ -219,7 +225,7 @@ def cli_latency(model: Path, data: Path, studio: str | None, optimize_runs: int,
            str(round(last * 1.08)), '--months', '6', '--json']
     doc['optimize'] = summary([timed(cmd, env) for _ in range(optimize_runs)], ' '.join(cmd[1:]))
     print('  import floor …', file=sys.stderr, flush=True)
-    floor = 'import numpy, pandas, pydantic, treelite.gtil'
+    floor = 'import numpy, pandas, pydantic'
     doc['import_floor'] = summary([timed([PY, '-c', floor], env) for _ in range(5)],
                                   f'python -c "{floor}": the libraries a command-line forecast cannot do without')
     r = timed([PY, __file__, '--step', 'cli_phases', '--model', str(model), '--data', str(data), '--studio', studio], env)

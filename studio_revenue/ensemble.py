@@ -14,7 +14,7 @@ from fastcore.basics import patch
 # with 2 threads ran 3-5x slower than with 1 (see "Cost at scale" below). Waiting threads sleep instead.
 os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
 # XGBoost, LightGBM, scikit-learn's forest, skops, Treelite and SciPy's nnls are imported where they are used: a
-# forecast from a saved model can answer from Treelite's copy of the trees (`Trees`) and import none of the three.
+# forecast from a saved model answers from the trees' arrays (`Trees`) and imports none of them.
 from . import __version__
 from .core import (
     LEVERS, LEVER_NAMES, CONTRACT, StudioRevenueError, lever_path, current_levers, months_ahead)
@@ -25,9 +25,9 @@ from .features import (
 
 # %% auto #0
 __all__ = ['log', 'MODEL_FORMAT', 'VALIDATION_MONTHS', 'LEARNERS', 'DEFAULT_PARAMS', 'RF_MAX_ROWS', 'MANIFEST', 'LEARNER_FILES',
-           'TREE', 'TREE_FILES', 'TREE_ROWS', 'TREE_BUDGET', 'saved_form', 'learner_predict', 'history_hash',
-           'progress_bar', 'manifest_digest', 'read_manifest', 'foreign_entries', 'check_replaceable', 'Trees',
-           'checked_trees', 'RevenueModel']
+           'TREE', 'TREE_FILES', 'TREELITE_FILES', 'TREE_ROWS', 'TREE_BUDGET', 'TREE_ARRAYS', 'saved_form',
+           'learner_predict', 'history_hash', 'progress_bar', 'manifest_digest', 'read_manifest', 'foreign_entries',
+           'check_replaceable', 'Trees', 'checked_trees', 'RevenueModel']
 
 # %% ../nbs/30_ensemble.ipynb #f924e679
 log = logging.getLogger('studio_revenue')
@@ -197,66 +197,110 @@ class _Learners(dict):
         return learner
 
 # %% ../nbs/30_ensemble.ipynb #tl000002
-TREE_FILES = {n: f'{n}.treelite' for n in LEARNERS}
-TREE_ROWS = 2_000     # a larger batch reads the libraries' learners: 3-10x quicker on it, which pays for their import
-TREE_BUDGET = 20_000  # so do this many rows in all: by then the slower trees cost about what that import does
+TREE_FILES = {n: f'{n}.trees.npz' for n in LEARNERS}
+TREELITE_FILES = {n: f'{n}.treelite' for n in LEARNERS}  # what models saved before the arrays hold instead
+TREE_ROWS = 2_000     # a larger batch reads the libraries' learners: quicker on it, which pays for their import
+TREE_BUDGET = 20_000  # so do this many rows in all: by then the slower walk costs about what that import does
+TREE_ARRAYS = ('roots', 'feature', 'threshold', 'left', 'right', 'default_left', 'value', 'base', 'average', 'strict')
+_LT, _LE = 2, 3       # Treelite's codes for the comparisons `<` (XGBoost) and `<=` (LightGBM, scikit-learn)
 
+def _tree_arrays(model) -> dict[str, np.ndarray]:
+    "A Treelite model's trees as `TREE_ARRAYS`: all nodes one after another, each leaf its own child."
+    head = model.get_header_accessor()
+    if (head.get_field('postprocessor') != 'identity' or int(head.get_field('num_target')[0]) != 1
+            or list(head.get_field('leaf_vector_shape')) != [1, 1]):
+        raise ValueError('only trees with one output and no transform are read')
+    parts, start = [], 0
+    for i in range(model.num_tree):
+        tree = model.get_tree_accessor(i)
+        if tree.get_field('has_categorical_split')[0]: raise ValueError(f'tree {i} splits on categories')
+        left, right = tree.get_field('cleft'), tree.get_field('cright')
+        leaf, own = left == -1, np.arange(start, start + len(left))
+        parts.append(dict(feature=np.where(leaf, 0, tree.get_field('split_index')),
+                          threshold=tree.get_field('threshold'),
+                          left=np.where(leaf, own, left + start), right=np.where(leaf, own, right + start),
+                          default_left=tree.get_field('default_left').astype(bool), value=tree.get_field('leaf_value'),
+                          cmp=tree.get_field('cmp')[~leaf]))
+        start += len(left)
+    ops = set(np.concatenate([p.pop('cmp') for p in parts]).tolist())
+    if len(ops) != 1 or not ops <= {_LT, _LE}:
+        raise ValueError(f'comparison codes {sorted(ops)}: one of < and <= is read')
+    arrays = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    arrays.update({k: arrays[k].astype(np.int32) for k in ('feature', 'left', 'right')},
+                  roots=np.cumsum([0] + [len(p['left']) for p in parts[:-1]]).astype(np.int32),
+                  base=np.array(head.get_field('base_scores')[0], arrays['value'].dtype),
+                  average=np.array(bool(head.get_field('average_tree_output')[0])), strict=np.array(ops == {_LT}))
+    return arrays
+
+# %% ../nbs/30_ensemble.ipynb #tl00000a
 class Trees:
-    "One learner's trees as Treelite holds them, predicting what the learner does (`learner_predict`) to the last bit."
-    def __init__(self, name: str, model):
-        self.name, self.model = name, model
-        if name == 'xgboost':
-            leaves = [model.get_tree_accessor(i).get_field('leaf_value') for i in range(model.num_tree)]
-            self.leaves = np.zeros((len(leaves), max(map(len, leaves))), np.float32)  # trees x nodes
-            for i, v in enumerate(leaves): self.leaves[i, :len(v)] = v
-            self.base = np.float32(model.get_header_accessor().get_field('base_scores')[0])
+    "One learner's trees as flat arrays (`TREE_ARRAYS`), predicting as the learner does (`learner_predict`) to the bit."
+    def __init__(self, name: str, arrays: dict):
+        self.name = name
+        for k in TREE_ARRAYS: setattr(self, k, arrays[k])
+        self.leaf = self.left == np.arange(len(self.left))
+        self.child = np.stack([self.right, self.left], axis=1).ravel()  # 2 x node + (goes left) -> the next node
 
     @classmethod
     def of(cls, name: str, learner) -> 'Trees':
-        "Treelite's copy of a learner in its saved form (`saved_form`)."
+        "The trees of a learner in its saved form (`saved_form`), read through Treelite, which knows all three."
         import treelite
-        if name == 'xgboost': return cls(name, treelite.frontend.from_xgboost(learner))
-        if name == 'lightgbm': return cls(name, treelite.frontend.from_lightgbm(learner))
-        return cls(name, treelite.sklearn.import_model(learner))
+        if name == 'xgboost': model = treelite.frontend.from_xgboost(learner)
+        elif name == 'lightgbm': model = treelite.frontend.from_lightgbm(learner)
+        else: model = treelite.sklearn.import_model(learner)
+        return cls(name, _tree_arrays(model))
 
     def predict(self, X) -> np.ndarray:
-        from treelite import gtil
-        if self.name == 'xgboost':
-            leaf = gtil.predict_leaf(self.model, np.asarray(X, np.float32), nthread=1).astype(np.intp)  # rows x trees
-            total = np.full(len(leaf), self.base, np.float32)
-            for values in self.leaves[np.arange(len(self.leaves))[:, None], leaf.T]: total += values  # tree by tree
-            return total
-        X = np.asarray(X, np.float32) if self.name == 'random_forest' else np.asarray(X)  # the forest reads float32
-        return gtil.predict(self.model, X, nthread=1).reshape(len(X))
+        "Walk every row down every tree, a level a step; a missing value takes the split's default branch."
+        X = np.asarray(X, np.float64 if self.name == 'lightgbm' else np.float32)  # as each library reads its input
+        n, trees, gaps = len(X), len(self.roots), bool(np.isnan(X).any())
+        node, at = np.tile(self.roots, n), np.arange(n * trees)  # walk `at` (row r, tree t: r x trees + t) is at `node`
+        start = np.repeat(np.arange(n) * X.shape[1], trees)     # where its row begins in X's values
+        leaf, values = node.copy(), X.ravel()
+        while len(node):  # walks that reach a leaf drop out, so deep trees cost only the rows that go deep
+            x, threshold = values.take(start + self.feature.take(node)), self.threshold.take(node)
+            left = x < threshold if self.strict else x <= threshold
+            if gaps: left = np.where(np.isnan(x), self.default_left.take(node), left)
+            node = self.child.take(2 * node + left)
+            done = self.leaf.take(node)
+            leaf[at[done]] = node[done]
+            node, at, start = node[~done], at[~done], start[~done]
+        total = np.full(n, self.base, self.value.dtype)
+        for leaves in self.value.take(leaf).reshape(n, trees).T: total += leaves  # tree by tree, in the library's order
+        return total / trees if self.average else total
 
-    def save(self, path: Path): self.model.serialize(str(path))
+    def save(self, path: Path): np.savez(path, **{k: getattr(self, k) for k in TREE_ARRAYS})
 
     @classmethod
     def read(cls, model_dir: Path, name: str) -> 'Trees':
-        import treelite
-        try: return cls(name, treelite.Model.deserialize(str(model_dir / TREE_FILES[name])))
+        "A learner's trees from a model directory: plain arrays, so reading runs no code (an older model: Treelite's)."
+        try:
+            if not (model_dir / TREE_FILES[name]).exists() and (model_dir / TREELITE_FILES[name]).exists():
+                import treelite
+                return cls(name, _tree_arrays(treelite.Model.deserialize(str(model_dir / TREELITE_FILES[name]))))
+            with np.load(model_dir / TREE_FILES[name], allow_pickle=False) as f: arrays = {k: f[k] for k in TREE_ARRAYS}
+            n = len(arrays['left'])
+            links = (arrays['left'], arrays['right'], arrays['roots'])
+            if (any(len(arrays[k]) != n for k in ('feature', 'threshold', 'right', 'default_left', 'value'))
+                    or any(a.min(initial=0) < 0 or a.max(initial=0) >= n for a in links)):
+                raise ValueError('the node arrays do not fit together')
+            return cls(name, arrays)
         except Exception as e:
             raise StudioRevenueError(f"model directory {model_dir}: cannot read {TREE_FILES[name]} "
                                      f"({type(e).__name__}: {e}); retrain") from None
 
-    def __getstate__(self): return dict(name=self.name, checkpoint=self.model.serialize_bytes())  # Dask ships models
-    def __setstate__(self, state):
-        import treelite
-        self.__init__(state['name'], treelite.Model.deserialize_bytes(state['checkpoint']))
-
-
 # %% ../nbs/30_ensemble.ipynb #tl000004
 def checked_trees(learners: dict, X: np.ndarray, rows: int = 2_000, seed: int = 0) -> dict[str, Trees] | None:
-    "Treelite's copies of `learners`, or None if any of them predicts a sample of `X` differently from its learner."
+    "The trees of `learners` (`Trees`), or None if any of them predicts a sample of `X` differently from its learner."
     sample = X[np.random.default_rng(seed).choice(len(X), min(rows, len(X)), replace=False)]
     try: trees = {n: Trees.of(n, l) for n, l in learners.items()}
     except Exception as e:
-        log.warning(f"Treelite cannot read the learners ({type(e).__name__}: {e}); forecasts will use their libraries")
+        log.warning(f"cannot take the learners' trees ({type(e).__name__}: {e}); forecasts will use their libraries")
         return None
     same = {n: np.array_equal(t.predict(sample), learner_predict(n, learners[n], sample)) for n, t in trees.items()}
     differ = [n for n, ok in same.items() if not ok]
     if differ:
-        log.warning(f"Treelite's copies of {differ} do not predict as the learners do; "
+        log.warning(f"the trees taken from {differ} do not predict as the learners do; "
                     f"forecasts will use the libraries")
         return None
     return trees
@@ -305,7 +349,8 @@ class RevenueModel:
                                          f"retrain or restore it")
         self = cls(man['params'])
         self.learners_ = _Learners(model_dir)
-        self.trees_ = _Learners(model_dir, Trees.read) if all(f in man['files'] for f in TREE_FILES.values()) else None
+        kept = any(all(f in man['files'] for f in files.values()) for files in (TREE_FILES, TREELITE_FILES))
+        self.trees_ = _Learners(model_dir, Trees.read) if kept else None
         try:
             self.builder_ = FeatureBuilder.from_dict(man['builder'])
             self.weights_, self.validation_, self.training_ = (
@@ -493,8 +538,8 @@ def manifest(self: RevenueModel) -> dict:
 def save(self: RevenueModel, model_dir: str | Path, overwrite: bool = False,
          extras: dict | None = None, # further file name -> function writing it to a path (e.g. calibrated intervals)
         ) -> Path:
-    """Save to a directory: manifest.json, xgboost.ubj, lightgbm.txt, random_forest.skops and their trees in Treelite's
-    format (none executes code on load)."""
+    """Save to a directory: manifest.json, xgboost.ubj, lightgbm.txt, random_forest.skops and their trees as NumPy
+    arrays (none executes code on load)."""
     model_dir = Path(model_dir)
     check_replaceable(model_dir, overwrite)
     model_dir.parent.mkdir(parents=True, exist_ok=True)
