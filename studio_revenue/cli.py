@@ -579,15 +579,20 @@ def _render_report(r: dict) -> str:
          arg('--out', default='reports', help='reports folder; the month goes to OUT/YYYY-MM/ (default reports)'),
          arg('--studios', default=None, help='comma-separated studio_ids to report on (default: all)'),
          arg('--overwrite', action='store_true', help="replace this month's report if it exists"),
+         SCHEDULER_ARG,
          render=_render_report)
-def report(model_dir, data, month, out, studios, overwrite):
-    "Write the month's evaluation report (`report.monthly_report`)."
+def report(model_dir, data, month, out, studios, overwrite, scheduler=None):
+    "Write the month's evaluation report (`report.monthly_report`); its backtest and attributions on Dask if asked."
     from studio_revenue.report import monthly_report
     t0 = time.perf_counter()
     history = load_history(data)
     model, _, local_model = load_model(model_dir)
-    return monthly_report(model, local_model, history, data, month, out, studios, overwrite, started=t0,
-                          progress=_is_terminal(sys.stderr) and log.isEnabledFor(logging.INFO), model_ref=model_dir)
+    scheduler = scheduler or os.environ.get('DASK_SCHEDULER_ADDRESS')
+    write = lambda address=None: monthly_report(
+        model, local_model, history, data, month, out, studios, overwrite, started=t0, model_ref=model_dir,
+        progress=_is_terminal(sys.stderr) and log.isEnabledFor(logging.INFO), scheduler=address)
+    if not scheduler: return write()
+    with _dask(scheduler) as client: return write(client.scheduler.address)  # the notebook connects to it
 
 # %% ../nbs/99_cli.ipynb #101f6b0d
 def _render_tune(r: dict) -> str:

@@ -12,7 +12,8 @@ from .ensemble import RevenueModel, progress_bar
 from .evaluate import realized_forecasts
 
 # %% auto #0
-__all__ = ['SCHEDULER_ENV', 'STUDIOS_PER_PART', 'dask_client', 'studio_partitions', 'batch_what_if', 'distributed_forecasts']
+__all__ = ['SCHEDULER_ENV', 'STUDIOS_PER_PART', 'dask_client', 'studio_partitions', 'batch_what_if', 'distributed_forecasts',
+           'on_dask']
 
 # %% ../nbs/58_distributed.ipynb #c748c0a7
 SCHEDULER_ENV = 'DASK_SCHEDULER_ADDRESS'  # Dask's own setting for the scheduler
@@ -64,7 +65,7 @@ def batch_what_if(model: RevenueModel, history: pd.DataFrame, plan: dict | None 
         parts = parts or -(-history.studio_id.nunique() // STUDIOS_PER_PART)
         pieces = progress_bar(studio_partitions(history, parts), desc='what-if', unit='part')
         return pd.concat([_what_if_part(model, p, plan, months) for p in pieces], ignore_index=True)
-    return _on_dask(client, _what_if_part, model, history, parts, plan, months)
+    return on_dask(client, _what_if_part, model, history, parts, plan, months)
 
 # %% ../nbs/58_distributed.ipynb #195ef2eb
 def _forecasts_part(model, part, first, last, intervals, levels):
@@ -78,12 +79,12 @@ def distributed_forecasts(model: RevenueModel, history: pd.DataFrame, client=Non
     first = pd.Timestamp(first_origin) if first_origin is not None else pd.Timestamp(model.training_['last_month'])
     last = pd.Timestamp(last_origin) if last_origin is not None else history.month.max() - pd.DateOffset(months=1)
     if client is None: return realized_forecasts(model, history, first, last, intervals=intervals, levels=levels)
-    out = _on_dask(client, _forecasts_part, model, history, parts, first, last, intervals, levels)
+    out = on_dask(client, _forecasts_part, model, history, parts, first, last, intervals, levels)
     if out is None: return realized_forecasts(model, history.iloc[:0], first, last)  # the named error
     return out
 
 # %% ../nbs/58_distributed.ipynb #04edb72a
-def _on_dask(client, fn, model, history, parts, *args):
+def on_dask(client, fn, model, history, parts, *args):
     "Run `fn(model, partition, *args)` for each partition of whole studios on the cluster; the tables in studio order."
     workers = max(1, len(client.scheduler_info().get('workers', {})))
     pieces = studio_partitions(history, parts or 4 * workers)

@@ -7,14 +7,15 @@ from __future__ import annotations
 import logging, shutil, time
 from pathlib import Path
 import pandas as pd
-from .core import (StudioRevenueError, apply_umask, claim_output, clean_stale_temps, parse_month, publish,
-                                 show_value, temp_path)
+from .core import (LEVERS, LEVER_NAMES, StudioRevenueError, apply_umask, claim_output, clean_stale_temps,
+                                 parse_month, publish, show_value, temp_path)
+from .distributed import on_dask
 
 log = logging.getLogger('studio_revenue')
 
 # %% auto #0
 __all__ = ['log', 'REPORT_TEMPLATE', 'report_template', 'report_month', 'report_studios', 'report_folder', 'write_report',
-           'monthly_report']
+           'month_attributions', 'monthly_report']
 
 # %% ../nbs/95_report.ipynb #46d9daab
 REPORT_TEMPLATE = Path('nbs') / 'templates' / 'monthly_evaluation.ipynb'
@@ -68,7 +69,7 @@ def report_folder(out, when: pd.Timestamp) -> Path:
 
 # %% ../nbs/95_report.ipynb #cb49178c
 def write_report(dest: Path, targets: list[Path], when, data, local_model: Path, subset, overwrite: bool,
-                 progress: bool = False):
+                 progress: bool = False, scheduler: str | None = None): # a Dask scheduler's address for the notebook
     ("Run the template in a marked temporary folder inside `dest` and publish notebook and HTML "
      "(the caller holds the claim).")
     import papermill as pm
@@ -84,7 +85,7 @@ def write_report(dest: Path, targets: list[Path], when, data, local_model: Path,
     try:
         log.info(f"running the evaluation notebook for {when:%Y-%m} (a minute or two)")
         parameters = dict(month=f"{when:%Y-%m}", data_path=str(Path(data).resolve()),
-                          model_dir=str(local_model.resolve()), studios=subset)
+                          model_dir=str(local_model.resolve()), studios=subset, scheduler=scheduler)
         pm.execute_notebook(str(report_template()), str(work / 'evaluation.ipynb'), kernel_name='python3',
                             cwd=str(work), parameters=parameters, progress_bar=progress, log_output=False)
         html, _ = (HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
@@ -96,10 +97,36 @@ def write_report(dest: Path, targets: list[Path], when, data, local_model: Path,
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
+# %% ../nbs/95_report.ipynb #rp0attr2
+def _attribution_part(model, part: pd.DataFrame, month: pd.Timestamp) -> pd.DataFrame | None:
+    "One row per studio of `part` with a year of history before `month`: each lever's effect and change."
+    from studio_revenue.explain import explain_plan
+    rows = []
+    for sid, h in part[part.month < month].groupby('studio_id'):
+        now = part[(part.studio_id == sid) & (part.month == month)]
+        if now.empty or len(h) < 12: continue
+        plan = {n: min(max(float(now[LEVERS[n].column].iloc[0]), LEVERS[n].low), LEVERS[n].high) for n in LEVER_NAMES}
+        effect = explain_plan(model, model.studio_history(h, sid), plan, months=1).iloc[:, 0]
+        rows.append(dict(studio_id=sid, **{f'effect {n}': float(effect[n]) for n in LEVER_NAMES},
+                         **{f'change {n}': plan[n] - float(h[LEVERS[n].column].iloc[-1]) for n in LEVER_NAMES}))
+    return pd.DataFrame(rows) if rows else None
+
+def month_attributions(model, history: pd.DataFrame, month, client=None) -> pd.DataFrame:
+    ("Each studio's lever effects on its forecast of `month` (`effect <lever>`) and the levers' changes since the "
+     "month before (`change <lever>`); partitioned by studio on Dask when `client` is given.")
+    month = pd.Timestamp(month)
+    out = (_attribution_part(model, history, month) if client is None
+           else on_dask(client, _attribution_part, model, history, None, month))
+    columns = ['studio_id'] + [f'{k} {n}' for k in ('effect', 'change') for n in LEVER_NAMES]
+    if out is None: return pd.DataFrame(columns=columns)
+    return out[columns].sort_values('studio_id', ignore_index=True)
+
 # %% ../nbs/95_report.ipynb #91442cde
 def monthly_report(model, local_model: Path, history: pd.DataFrame, data, month: str = 'latest', out='reports',
                    studios: str | None = None, overwrite: bool = False, started: float | None = None,
-                   progress: bool = False, model_ref: str | None = None) -> dict:
+                   progress: bool = False, model_ref: str | None = None,
+                   scheduler: str | None = None, # a running Dask scheduler's address: the computations partition there
+                  ) -> dict:
     ("Write the month's evaluation report of `model` (saved at `local_model`, asked for as `model_ref`) "
      "on `history` (from `data`).")
     from studio_revenue.tracking import tracked_run
@@ -109,7 +136,7 @@ def monthly_report(model, local_model: Path, history: pd.DataFrame, data, month:
     dest = report_folder(out, when)
     targets = [dest / 'evaluation.ipynb', dest / 'evaluation.html']
     with claim_output(dest, '--out'):
-        write_report(dest, targets, when, data, local_model, subset, overwrite, progress)
+        write_report(dest, targets, when, data, local_model, subset, overwrite, progress, scheduler)
     result = dict(month=f"{when:%Y-%m-%d}", notebook=str(targets[0]), html=str(targets[1]), model_version=model.version,
                   in_sample=bool(pd.Timestamp(model.training_['last_month']) >= when), studios=subset or 'all',
                   seconds=round(time.perf_counter() - t0, 1))

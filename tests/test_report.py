@@ -45,11 +45,35 @@ def test_report_is_not_overwritten(made):
     assert Path(doc['html']).read_bytes() == before
 
 
+def text_outputs(notebook: Path) -> list:
+    "Every output of an executed notebook but its pictures: the figures, tables and sentences it reports."
+    import nbformat
+    nb = nbformat.read(notebook, as_version=4)
+    return [(o.get('name'), o.get('text'), {k: v for k, v in o.get('data', {}).items() if not k.startswith('image/')})
+            for c in nb.cells if c.cell_type == 'code' for o in c.outputs]
+
+
+def test_report_on_dask_says_the_same(made, tmp_path):
+    "With --scheduler local, the backtest and the attributions run on a LocalCluster; the report says the same."
+    data, model, out, doc = made
+    res = run('report', '--model-dir', model, '--data', data, '--month', 'latest', '--out', tmp_path,
+              '--scheduler', 'local', '--json')
+    assert res.returncode == 0, res.stderr
+    on_dask = json.loads(res.stdout)
+    here, there = text_outputs(Path(doc['notebook'])), text_outputs(Path(on_dask['notebook']))
+    assert len(here) >= 10 and here == there
+    import nbformat  # and it did run on the cluster: the notebook was given its address
+    given = [c.source for c in nbformat.read(on_dask['notebook'], as_version=4).cells
+             if 'injected-parameters' in c.metadata.get('tags', [])]
+    assert len(given) == 1 and 'scheduler = "tcp://127.0.0.1:' in given[0], given
+
+
 @pytest.mark.parametrize('extra,needle', [
     (('--month', '2031-01'), 'no data for 2031-01'),
     (('--month', 'soon'), "--month must be YYYY-MM or 'latest'"),
     (('--studios', 's-001,s-999'), "'s-999' not in"),
     (('--model-dir', 'no/such/model'), 'has no manifest.json'),
+    (('--scheduler', 'nowhere'), '--scheduler must be a Dask scheduler address'),
 ])
 def test_report_bad_input_exits_2(made, extra, needle):
     data, model, out, doc = made
