@@ -190,6 +190,25 @@ def cli_phases(model: str, data: str, studio: str) -> dict:
                                     if lib in sys.modules])
 
 
+def compile_package() -> str:
+    """Compile studio_revenue's modules as an install (or a first run) leaves them, and say so.
+
+    Python caches a module's compiled code in __pycache__ the first time it imports it, and pip compiles a package it
+    installs; this machine sets PYTHONDONTWRITEBYTECODE=1, which stops the first, so every command compiled the
+    package's 9,000 lines afresh (0.05-0.1 s)."""
+    import compileall, studio_revenue
+    compileall.compile_dir(str(Path(studio_revenue.__file__).parent), quiet=1)
+    return (f"studio_revenue compiled before the runs, as an install or a first run leaves it "
+            f"(PYTHONDONTWRITEBYTECODE={os.environ.get('PYTHONDONTWRITEBYTECODE', '')!r} here)")
+
+
+def host_loop() -> float:
+    "How fast the host runs Python now: seconds for 10 million additions in a function (0.21-0.23 s on a fast minute here)."
+    t, total = time.perf_counter(), 0
+    for i in range(10_000_000): total += i
+    return round(time.perf_counter() - t, 3)
+
+
 def cli_latency(model: Path, data: Path, studio: str | None, optimize_runs: int, predict_runs: int) -> dict:
     "The command-line latency goals of issue 15 against an existing model and panel."
     import numpy as np, pandas as pd
@@ -201,13 +220,8 @@ def cli_latency(model: Path, data: Path, studio: str | None, optimize_runs: int,
     last = float(panel[panel.studio_id == studio].total_revenue.iloc[-1])
     doc = dict(model=str(model), data=str(data), studio=studio, studios=int(panel.studio_id.nunique()), rows=len(panel),
                load_average_before=[round(x, 2) for x in os.getloadavg()])
-    # Python caches a module's compiled code in __pycache__ the first time it imports it, and pip compiles a package it
-    # installs; this machine sets PYTHONDONTWRITEBYTECODE=1, which stops the first, so every command here compiled the
-    # package's 9,000 lines afresh (0.05-0.1 s). Compile them as an install would before timing.
-    import compileall, studio_revenue
-    compileall.compile_dir(str(Path(studio_revenue.__file__).parent), quiet=1)
-    doc['bytecode'] = (f"studio_revenue compiled before the runs, as an install or a first run leaves it "
-                       f"(PYTHONDONTWRITEBYTECODE={os.environ.get('PYTHONDONTWRITEBYTECODE', '')!r} here)")
+    doc['bytecode'] = compile_package()
+    doc['host_loop_seconds_before'] = host_loop()
     def summary(runs, what):
         walls, cpus = [r['seconds'] for r in runs], [r['cpu_seconds'] for r in runs]
         return dict(p50_seconds=round(float(np.median(walls)), 3), p95_seconds=round(float(np.percentile(walls, 95)), 3),
@@ -232,6 +246,7 @@ def cli_latency(model: Path, data: Path, studio: str | None, optimize_runs: int,
     try: doc['predict_phases'] = json.loads(r['stdout'].strip().splitlines()[-1])
     except (IndexError, json.JSONDecodeError): doc['predict_phases'] = dict(error=r['exit_code'])
     doc['load_average_after'] = [round(x, 2) for x in os.getloadavg()]
+    doc['host_loop_seconds_after'] = host_loop()
     doc['goals'] = {k: GOALS[k] for k in ('predict_cli_seconds_2000', 'predict_cli_peak_mb_2000', 'help_seconds', 'optimize_cli_p95_seconds')}
     doc['met'] = dict(predict_seconds=doc['predict']['p50_seconds'] <= GOALS['predict_cli_seconds_2000'],
                       predict_peak_mb=doc['predict']['peak_mb'] <= GOALS['predict_cli_peak_mb_2000'],
@@ -348,6 +363,7 @@ def main():
     doc = json.loads(path.read_text()) if path.exists() else {}
     doc.setdefault('sizes', {})
     work = Path(a.work or tempfile.mkdtemp(prefix='studio-scale-'))
+    doc['bytecode'] = compile_package()
     runs = [timed([CLI, '--help'], dict(os.environ)) for _ in range(7)]
     walls, cpus = sorted(r['seconds'] for r in runs), sorted(r['cpu_seconds'] for r in runs)
     doc['help'] = dict(median_seconds=walls[3], max_seconds=walls[-1], median_cpu_seconds=cpus[3], runs=7,
