@@ -256,17 +256,17 @@ class Trees:
         n, trees, gaps = len(X), len(self.roots), bool(np.isnan(X).any())
         node, at = np.tile(self.roots, n), np.arange(n * trees)  # walk `at` (row r, tree t: r x trees + t) is at `node`
         start = np.repeat(np.arange(n) * X.shape[1], trees)     # where its row begins in X's values
-        leaf, values = node.copy(), X.ravel()
+        landed, values = node.copy(), X.ravel()
         while len(node):  # walks that reach a leaf drop out, so deep trees cost only the rows that go deep
             x, threshold = values.take(start + self.feature.take(node)), self.threshold.take(node)
             left = x < threshold if self.strict else x <= threshold
             if gaps: left = np.where(np.isnan(x), self.default_left.take(node), left)
             node = self.child.take(2 * node + left)
             done = self.leaf.take(node)
-            leaf[at[done]] = node[done]
+            landed[at[done]] = node[done]
             node, at, start = node[~done], at[~done], start[~done]
         total = np.full(n, self.base, self.value.dtype)
-        for leaves in self.value.take(leaf).reshape(n, trees).T: total += leaves  # tree by tree, in the library's order
+        for leaves in self.value.take(landed).reshape(n, trees).T: total += leaves  # tree by tree, as the library adds
         return total / trees if self.average else total
 
     def save(self, path: Path): np.savez(path, **{k: getattr(self, k) for k in TREE_ARRAYS})
@@ -274,11 +274,13 @@ class Trees:
     @classmethod
     def read(cls, model_dir: Path, name: str) -> 'Trees':
         "A learner's trees from a model directory: plain arrays, so reading runs no code (an older model: Treelite's)."
+        file = TREE_FILES[name]
+        if not (model_dir / file).exists() and (model_dir / TREELITE_FILES[name]).exists(): file = TREELITE_FILES[name]
         try:
-            if not (model_dir / TREE_FILES[name]).exists() and (model_dir / TREELITE_FILES[name]).exists():
+            if file == TREELITE_FILES[name]:
                 import treelite
-                return cls(name, _tree_arrays(treelite.Model.deserialize(str(model_dir / TREELITE_FILES[name]))))
-            with np.load(model_dir / TREE_FILES[name], allow_pickle=False) as f: arrays = {k: f[k] for k in TREE_ARRAYS}
+                return cls(name, _tree_arrays(treelite.Model.deserialize(str(model_dir / file))))
+            with np.load(model_dir / file, allow_pickle=False) as f: arrays = {k: f[k] for k in TREE_ARRAYS}
             n = len(arrays['left'])
             links = (arrays['left'], arrays['right'], arrays['roots'])
             if (any(len(arrays[k]) != n for k in ('feature', 'threshold', 'right', 'default_left', 'value'))
@@ -286,7 +288,7 @@ class Trees:
                 raise ValueError('the node arrays do not fit together')
             return cls(name, arrays)
         except Exception as e:
-            raise StudioRevenueError(f"model directory {model_dir}: cannot read {TREE_FILES[name]} "
+            raise StudioRevenueError(f"model directory {model_dir}: cannot read {file} "
                                      f"({type(e).__name__}: {e}); retrain") from None
 
 # %% ../nbs/30_ensemble.ipynb #tl000004

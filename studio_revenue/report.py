@@ -101,11 +101,10 @@ def write_report(dest: Path, targets: list[Path], when, data, local_model: Path,
 def _attribution_part(model, part: pd.DataFrame, month: pd.Timestamp) -> pd.DataFrame | None:
     "One row per studio of `part` with a year of history before `month`: each lever's effect and change."
     from studio_revenue.explain import explain_plan
-    rows = []
+    rows, this = [], part[part.month == month].set_index('studio_id')  # a studio's one row of the month
     for sid, h in part[part.month < month].groupby('studio_id'):
-        now = part[(part.studio_id == sid) & (part.month == month)]
-        if now.empty or len(h) < 12: continue
-        plan = {n: min(max(float(now[LEVERS[n].column].iloc[0]), LEVERS[n].low), LEVERS[n].high) for n in LEVER_NAMES}
+        if sid not in this.index or len(h) < 12: continue
+        plan = {n: min(max(float(this.at[sid, LEVERS[n].column]), LEVERS[n].low), LEVERS[n].high) for n in LEVER_NAMES}
         effect = explain_plan(model, model.studio_history(h, sid), plan, months=1).iloc[:, 0]
         rows.append(dict(studio_id=sid, **{f'effect {n}': float(effect[n]) for n in LEVER_NAMES},
                          **{f'change {n}': plan[n] - float(h[LEVERS[n].column].iloc[-1]) for n in LEVER_NAMES}))
